@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ingest",
+    products: [
+        .executable(name: "ingest", targets: ["ingest"]),
+        .library(name: "ChannelIngest", targets: ["ChannelIngest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // zlib from the system (`apt-get install zlib1g-dev`), seen through a module map.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "ChannelIngest",
+            dependencies: ["CZlib"],
+            resources: [.copy("Channels/Lists"), .copy("Traffic/BotList")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "ingest",
+            dependencies: [
+                "ChannelIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ChannelIngestTests",
+            dependencies: ["ChannelIngest"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,86 @@
+/// Campaign tagging read from a landing URL's query: `utm_*` parameters and ad click ids.
+///
+/// SPEC.md's order: a Google click id (`gclid`, `gbraid`, `wbraid`, `dclid`) → google / cpc;
+/// else any `utm_*` → the tagged values, a missing one `(not set)`; else `msclkid` → bing / cpc.
+/// Names match exactly (lowercase); the first occurrence of a name decides and an empty value
+/// counts as absent; values are percent-decoded once and lowercased. `fbclid` and friends
+/// decide nothing.
+public struct CampaignParameters: Equatable {
+    public var source: String
+    public var medium: String
+    public var campaign: String
+
+    public static let notSet = "(not set)"
+
+    /// Reads the query of a request target (`/path?query#fragment`); nil when untagged.
+    public static func parse(target: ByteSpan) -> CampaignParameters? {
+        guard let q = target.firstIndex(of: 0x3F) else { return nil }
+        var query = target.dropFirst(q + 1)
+        if let hash = query.firstIndex(of: 0x23) { query = query.prefix(hash) }
+        return parse(query: query)
+    }
+
+    /// Reads a bare query string (no `?`).
+    public static func parse(query: ByteSpan) -> CampaignParameters? {
+        var values = [ByteSpan?](repeating: nil, count: Name.allCases.count)
+        var seen = [Bool](repeating: false, count: Name.allCases.count)
+        var found = false
+        var start = 0
+        while start <= query.count {
+            var end = start
+            while end < query.count && query[end] != 0x26 { end += 1 }
+            let pair = query.slice(start, end)
+            start = end + 1
+            guard pair.count > 4 else { continue }
+            let eq = pair.firstIndex(of: 0x3D) ?? pair.count
+            guard let name = Name(pair.prefix(eq)), !seen[name.rawValue] else { continue }
+            seen[name.rawValue] = true
+            let value = eq < pair.count ? pair.dropFirst(eq + 1) : ByteSpan.empty
+            if value.count > 0 {
+                values[name.rawValue] = value
+                found = true
+            }
+        }
+        guard found else { return nil }
+        func has(_ n: Name) -> Bool { values[n.rawValue] != nil }
+        func text(_ n: Name) -> String {
+            guard let v = values[n.rawValue] else { return notSet }
+            return String(decoding: PercentDecoding.decode(v), as: UTF8.self).lowercased()
+        }
+        if has(.gclid) || has(.gbraid) || has(.wbraid) || has(.dclid) {
+            return CampaignParameters(source: "google", medium: "cpc", campaign: notSet)
+        }
+        if has(.utmSource) || has(.utmMedium) || has(.utmCampaign) || has(.utmTerm) || has(.utmContent) {
+            return CampaignParameters(source: text(.utmSource), medium: text(.utmMedium), campaign: text(.utmCampaign))
+        }
+        if has(.msclkid) {
+            return CampaignParameters(source: "bing", medium: "cpc", campaign: notSet)
+        }
+        return nil
+    }
+
+    enum Name: Int, CaseIterable {
+        case gclid, gbraid, wbraid, dclid, utmSource, utmMedium, utmCampaign, utmTerm, utmContent, msclkid
+
+        init?(_ s: ByteSpan) {
+            switch s.count {
+            case 5:
+                if s.equals("gclid") { self = .gclid } else if s.equals("dclid") { self = .dclid } else { return nil }
+            case 6:
+                if s.equals("gbraid") { self = .gbraid } else if s.equals("wbraid") { self = .wbraid } else { return nil }
+            case 7:
+                if s.equals("msclkid") { self = .msclkid } else { return nil }
+            case 8:
+                if s.equals("utm_term") { self = .utmTerm } else { return nil }
+            case 10:
+                if s.equals("utm_source") { self = .utmSource } else if s.equals("utm_medium") { self = .utmMedium } else { return nil }
+            case 11:
+                if s.equals("utm_content") { self = .utmContent } else { return nil }
+            case 12:
+                if s.equals("utm_campaign") { self = .utmCampaign } else { return nil }
+            default:
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+
+/// Classifies a hit's `Referer` into a traffic source, with a cache per referring host so the
+/// lists are consulted once per host, not once per line.
+public final class ReferrerClassifier {
+    /// No referrer, or one that is not an absolute web/app URL.
+    public static let none: Int32 = -1
+    /// A site host, or an ignored (payment) host: no new session, Direct for a landing.
+    public static let internalHost: Int32 = -2
+    /// A known referrer-spam host: the hit is dropped.
+    public static let spam: Int32 = -3
+
+    private struct CachedHost {
+        var origin: Int32
+        /// Entries that apply only under a path (`google.*/imgres`), checked in order.
+        var pathRules: [(prefix: [UInt8], origin: Int32)]
+        var host: String
+        var hits: Int
+    }
+
+    private let lists: SourceLists
+    private let sources: TrafficSources
+    private let siteHosts: [String]
+    private var cache: [UInt64: Int] = [:]
+    private var entries: [CachedHost] = []
+
+    public init(lists: SourceLists, sources: TrafficSources, siteHosts: [String]) {
+        self.lists = lists
+        self.sources = sources
+        self.siteHosts = siteHosts.map { h in
+            var s = h.lowercased()
+            if s.hasPrefix("www.") { s.removeFirst(4) }
+            while s.hasSuffix(".") { s.removeLast() }
+            return s
+        }
+    }
+
+    /// The origin of a referrer: a source id (≥ 0), or `none`, `internalHost`, `spam`.
+    /// `requestHost` (the vhost, when the log has one) counts as a site host.
+    @inline(__always)
+    public func origin(referrer: ByteSpan, requestHost: ByteSpan) -> Int32 {
+        guard referrer.count >= 8, let parts = RefParts(referrer) else { return Self.none }
+        if !requestHost.isEmpty && parts.sameHost(as: requestHost) { return Self.internalHost }
+        let key = parts.hostHash
+        let slot: Int
+        if let s = cache[key] {
+            slot = s
+        } else {
+            slot = entries.count
+            entries.append(classify(parts))
+            cache[key] = slot
+            if entries.count > 500_000 { cache.removeAll(keepingCapacity: true); entries.removeAll(keepingCapacity: true); return origin(referrer: referrer, requestHost: requestHost) }
+        }
+        entries[slot].hits &+= 1
+        let e = entries[slot]
+        if !e.pathRules.isEmpty {
+            for rule in e.pathRules where parts.path.count >= rule.prefix.count {
+                if rule.prefix.withUnsafeBufferPointer({ memcmp(parts.path.base, $0.baseAddress!, rule.prefix.count) }) == 0 {
+                    return rule.origin
+                }
+            }
+        }
+        return e.origin
+    }
+
+    /// The most frequent external referring host, for the "no --site given" warning.
+    public func mostFrequentExternalHost() -> (host: String, hits: Int)? {
+        entries.filter { $0.origin >= 0 }.max { $0.hits < $1.hits }.map { ($0.host, $0.hits) }
+    }
+
+    private func classify(_ parts: RefParts) -> CachedHost {
+        let host = parts.hostString
+        let lookupKey = parts.isApp ? "android-app://" + host : host
+        if !parts.isApp && isSite(host) {
+            return CachedHost(origin: Self.internalHost, pathRules: [], host: host, hits: 0)
+        }
+        let origin = self.origin(for: lists.lookup(host: lookupKey), host: host)
+        var rules: [(prefix: [UInt8], origin: Int32)] = []
+        for (path, entry) in lists.pathRules(forHost: lookupKey) {
+            rules.append((Array(path.utf8), self.origin(for: entry, host: host)))
+        }
+        return CachedHost(origin: origin, pathRules: rules, host: host, hits: 0)
+    }
+
+    private func origin(for entry: SourceLists.Entry?, host: String) -> Int32 {
+        guard let entry else { return sources.intern(source: host, medium: "referral", campaign: "(referral)") }
+        let name = entry.brand ?? host
+        switch entry.category {
+        case .search: return sources.intern(source: name, medium: "organic", campaign: "(organic)")
+        case .social: return sources.intern(source: name, medium: "social", campaign: "(referral)")
+        case .webmail: return sources.intern(source: host, medium: "email", campaign: "(referral)")
+        case .video, .shopping: return sources.intern(source: name, medium: "referral", campaign: "(referral)")
+        case .unwanted: return Self.internalHost
+        case .spam: return Self.spam
+        }
+    }
+
+    private func isSite(_ host: String) -> Bool {
+        for s in siteHosts where host == s || (host.hasSuffix(s) && host.utf8.count > s.utf8.count
+            && host.utf8[host.utf8.index(host.utf8.endIndex, offsetBy: -s.utf8.count - 1)] == UInt8(ascii: ".")) {
+            return true
+        }
+        return false
+    }
+}
+
+/// A referrer URL's host and path located in place, without copying.
+struct RefParts {
+    var host: ByteSpan
+    var path: ByteSpan
+    var isApp: Bool
+
+    @inline(__always)
+    init?(_ r: ByteSpan) {
+        var rest: ByteSpan
+        isApp = false
+        if r.hasPrefixLowercased("https://") {
+            rest = r.dropFirst(8)
+        } else if r.hasPrefixLowercased("http://") {
+            rest = r.dropFirst(7)
+        } else if r.hasPrefixLowercased("android-app://") {
+            rest = r.dropFirst(14)
+            isApp = true
+        } else {
+            return nil
+        }
+        var end = 0
+        var at = -1
+        while end < rest.count {
+            let c = rest[end]
+            if c == 0x2F || c == 0x3F || c == 0x23 { break }
+            if c == 0x40 { at = end }
+            end += 1
+        }
+        var pathEnd = end
+        while pathEnd < rest.count && rest[pathEnd] != 0x3F && rest[pathEnd] != 0x23 { pathEnd += 1 }
+        path = rest.slice(end, pathEnd)
+        var a = rest.prefix(end)
+        if at >= 0 { a = a.dropFirst(at + 1) }
+        // `:port` goes; an IPv6 literal keeps its brackets.
+        if a.count > 0 && a[0] == 0x5B {
+            if let close = a.firstIndex(of: 0x5D) { a = a.prefix(close + 1) }
+        } else if let colon = a.firstIndex(of: 0x3A) {
+            a = a.prefix(colon)
+        }
+        while a.count > 0 && a[a.count - 1] == 0x2E { a = a.prefix(a.count - 1) }
+        if a.count > 4 && a.hasPrefixLowercased("www.") { a = a.dropFirst(4) }
+        guard a.count > 0 else { return nil }
+        host = a
+    }
+
+    /// Hash of the lowercased host (with the app flag), for the cache.
+    @inline(__always)
+    var hostHash: UInt64 {
+        var h: UInt64 = isApp ? 0x51_7CC1_B727_220A : 0xCBF2_9CE4_8422_2325
+        for i in 0..<host.count {
+            h = (h ^ UInt64(asciiLower(host[i]))) &* 0x100_0000_01B3
+        }
+        return mix64(h)
+    }
+
+    var hostString: String {
+        String(decoding: (0..<host.count).map { asciiLower(host[$0]) }, as: UTF8.self)
+    }
+
+    /// Whether the host equals a request's `Host` (case-insensitive, one `www.` ignored).
+    @inline(__always)
+    func sameHost(as requestHost: ByteSpan) -> Bool {
+        var h = requestHost
+        if h.count > 4 && h.hasPrefixLowercased("www.") { h = h.dropFirst(4) }
+        guard h.count == host.count else { return false }
+        for i in 0..<h.count where asciiLower(h[i]) != asciiLower(host[i]) { return false }
+        return true
+    }
+}

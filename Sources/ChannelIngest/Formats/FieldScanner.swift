@@ -1,0 +1,97 @@
+import Foundation
+
+/// A cursor over one log line with the few moves every text log format needs: a space-separated
+/// token, a `"quoted"` field with backslash escapes, a `[bracketed]` time.
+struct FieldScanner {
+    var p: UnsafePointer<UInt8>
+    let end: UnsafePointer<UInt8>
+
+    @inline(__always)
+    init(_ line: ByteSpan) {
+        p = line.base
+        end = line.base + line.count
+    }
+
+    @inline(__always) var atEnd: Bool { p >= end }
+
+    /// Consumes exactly one space (several are tolerated, as some servers pad).
+    @inline(__always)
+    mutating func space() -> Bool {
+        guard p < end, p.pointee == 0x20 else { return false }
+        repeat { p += 1 } while p < end && p.pointee == 0x20
+        return true
+    }
+
+    /// A run of non-space bytes; nil when empty.
+    @inline(__always)
+    mutating func token() -> ByteSpan? {
+        let start = p
+        let n = end - p
+        if let sp = memchr(p, 0x20, n) {
+            p = UnsafePointer(sp.assumingMemoryBound(to: UInt8.self))
+        } else {
+            p = end
+        }
+        return p > start ? ByteSpan(base: start, count: p - start) : nil
+    }
+
+    /// A `"…"` field; `\"` inside does not end it. The result excludes the quotes and keeps
+    /// escapes as they are (values we compare never contain them in practice). A field that is
+    /// exactly `-` is returned empty.
+    @inline(__always)
+    mutating func quoted() -> ByteSpan? {
+        guard p < end, p.pointee == 0x22 else { return nil }
+        let start = p + 1
+        var q = start
+        while q < end {
+            guard let hit = memchr(q, 0x22, end - q) else { return nil }
+            let quote = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+            // Count the backslashes before the quote: an odd number escapes it.
+            var bs = 0
+            var b = quote - 1
+            while b >= start && b.pointee == 0x5C { bs += 1; b -= 1 }
+            if bs & 1 == 0 {
+                // A real closing quote ends the field only before a space or the line's end.
+                let after = quote + 1
+                if after == end || after.pointee == 0x20 {
+                    p = after
+                    let span = ByteSpan(base: start, count: quote - start)
+                    return span.count == 1 && start.pointee == 0x2D ? .empty : span
+                }
+            }
+            q = quote + 1
+        }
+        return nil
+    }
+
+    /// `[…]` holding a `time_local` timestamp; returns epoch seconds.
+    @inline(__always)
+    mutating func bracketedTime() -> Int64? {
+        guard end - p >= 28, p.pointee == 0x5B, p[27] == 0x5D else { return nil }
+        let t = LogTime.parseCommonLog(ByteSpan(base: p + 1, count: 26))
+        p += 28
+        return t
+    }
+
+    /// A non-negative decimal integer of at most `maxDigits` digits.
+    @inline(__always)
+    mutating func integer(maxDigits: Int) -> Int? {
+        var v = 0
+        var n = 0
+        while p < end, case let d = p.pointee &- 0x30, d < 10 {
+            if n == maxDigits { return nil }
+            v = v * 10 + Int(d)
+            n += 1
+            p += 1
+        }
+        return n > 0 ? v : nil
+    }
+
+    /// A byte count: digits or `-`.
+    @inline(__always)
+    mutating func size() -> Bool {
+        if p < end && p.pointee == 0x2D { p += 1; return p == end || p.pointee == 0x20 }
+        guard integer(maxDigits: 19) != nil else { return false }
+        return p == end || p.pointee == 0x20
+    }
+}

@@ -1,0 +1,194 @@
+import CZlib
+import Foundation
+
+/// Reads one input (a file or stdin) and yields its decompressed bytes.
+///
+/// Gzip is chosen by the magic bytes `1f 8b`, never by the file name, so a rotated
+/// `access.log.1` that is plain text and an `access.log.2.gz` are both read correctly.
+/// Concatenated gzip members (what `cat a.gz b.gz` or pigz produce) are read to the end.
+/// Damaged input is read up to the damage and described in `damage`.
+public final class DecompressedInput {
+    public let name: String
+    public private(set) var isGzip = false
+    /// Compressed bytes consumed from the file so far.
+    public private(set) var compressedOffset = 0
+    /// Decompressed bytes produced so far.
+    public private(set) var decompressedBytes = 0
+    public private(set) var damage: InputDamage?
+    /// Size of the file on disk, when it is a regular file (for progress).
+    public private(set) var fileSize: Int?
+
+    private var fd: Int32
+    private let ownsFD: Bool
+    private let inBuffer: UnsafeMutablePointer<UInt8>
+    private let inCapacity = 1 << 18
+    private var inStart = 0
+    private var inEnd = 0
+    private var eof = false
+    private var stream = z_stream()
+    private var streamOpen = false
+    private var finished = false
+    /// True once at least one member ended cleanly and we are between members.
+    private var betweenMembers = false
+
+    /// Opens `path` (`-` for standard input).
+    public init(path: String) throws {
+        name = path
+        if path == "-" {
+            fd = 0
+            ownsFD = false
+        } else {
+            fd = open(path, O_RDONLY)
+            if fd < 0 {
+                throw IngestError.unusableInput("cannot open \(path): \(String(cString: strerror(errno)))")
+            }
+            ownsFD = true
+            var st = stat()
+            if fstat(fd, &st) == 0 {
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    close(fd)
+                    throw IngestError.unusableInput("\(path) is a directory; pass the files in it (e.g. \(path)/*.gz)")
+                }
+                if (st.st_mode & S_IFMT) == S_IFREG { fileSize = Int(st.st_size) }
+            }
+        }
+        inBuffer = .allocate(capacity: inCapacity)
+        fillInput()
+        if inEnd - inStart >= 2 && inBuffer[inStart] == 0x1F && inBuffer[inStart + 1] == 0x8B {
+            isGzip = true
+            try startMember()
+        }
+    }
+
+    deinit {
+        if streamOpen { inflateEnd(&stream) }
+        if ownsFD { close(fd) }
+        inBuffer.deallocate()
+    }
+
+    private func startMember() throws {
+        if streamOpen {
+            inflateReset(&stream)
+        } else {
+            stream = z_stream()
+            let rc = czlib_inflate_init_gzip(&stream)
+            guard rc == Z_OK else { throw IngestError.unusableInput("zlib could not start (\(rc))") }
+            streamOpen = true
+        }
+    }
+
+    /// Moves unread input to the front and reads more from the file.
+    private func fillInput() {
+        if inStart > 0 {
+            let n = inEnd - inStart
+            if n > 0 { memmove(inBuffer, inBuffer + inStart, n) }
+            inStart = 0
+            inEnd = n
+        }
+        while !eof && inEnd < inCapacity {
+            let r = Foundation.read(fd, inBuffer + inEnd, inCapacity - inEnd)
+            if r > 0 {
+                inEnd += r
+            } else if r == 0 {
+                eof = true
+            } else if errno == EINTR {
+                continue
+            } else {
+                damage = InputDamage(kind: .readError, offset: compressedOffset + (inEnd - inStart),
+                                     detail: String(cString: strerror(errno)))
+                eof = true
+            }
+            if r > 0 && !isGzip { break }  // plain text: hand over what we have
+        }
+    }
+
+    /// Fills `dest` with up to `capacity` decompressed bytes; returns 0 at the end of the input.
+    public func read(into dest: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
+        if finished { return 0 }
+        return isGzip ? readGzip(into: dest, capacity: capacity) : readPlain(into: dest, capacity: capacity)
+    }
+
+    private func readPlain(into dest: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
+        if inStart == inEnd {
+            if eof { finished = true; return 0 }
+            fillInput()
+            if inStart == inEnd { finished = true; return 0 }
+        }
+        let n = min(capacity, inEnd - inStart)
+        memcpy(dest, inBuffer + inStart, n)
+        inStart += n
+        compressedOffset += n
+        decompressedBytes += n
+        return n
+    }
+
+    private func readGzip(into dest: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
+        var produced = 0
+        while produced < capacity && !finished {
+            if inStart == inEnd {
+                if eof {
+                    if !betweenMembers {
+                        damage = InputDamage(kind: .truncated, offset: compressedOffset,
+                                             detail: "the file ends inside a gzip member")
+                    }
+                    finished = true
+                    break
+                }
+                fillInput()
+                continue
+            }
+            if betweenMembers {
+                // Another member follows, or zero padding, or garbage.
+                if inBuffer[inStart] == 0 {
+                    // Some tools pad gzip files with zeros; skip them.
+                    while inStart < inEnd && inBuffer[inStart] == 0 { inStart += 1; compressedOffset += 1 }
+                    continue
+                }
+                if inEnd - inStart < 2 && !eof { fillInput(); continue }
+                if inEnd - inStart >= 2 && inBuffer[inStart] == 0x1F && inBuffer[inStart + 1] == 0x8B {
+                    _ = try? startMember()
+                    betweenMembers = false
+                } else {
+                    damage = InputDamage(kind: .trailingGarbage, offset: compressedOffset, detail: "")
+                    finished = true
+                    break
+                }
+            }
+            let availIn = inEnd - inStart
+            stream.next_in = inBuffer + inStart
+            stream.avail_in = UInt32(availIn)
+            stream.next_out = dest + produced
+            stream.avail_out = UInt32(capacity - produced)
+            let rc = inflate(&stream, Z_NO_FLUSH)
+            let consumed = availIn - Int(stream.avail_in)
+            let out = (capacity - produced) - Int(stream.avail_out)
+            inStart += consumed
+            compressedOffset += consumed
+            produced += out
+            switch rc {
+            case Z_OK, Z_BUF_ERROR:
+                if consumed == 0 && out == 0 {
+                    if inStart == inEnd && eof {
+                        damage = InputDamage(kind: .truncated, offset: compressedOffset,
+                                             detail: "the file ends inside a gzip member")
+                        finished = true
+                    } else if inStart == inEnd {
+                        fillInput()
+                    } else if produced > 0 {
+                        // Output space ran out; return what we have.
+                        decompressedBytes += produced
+                        return produced
+                    }
+                }
+            case Z_STREAM_END:
+                betweenMembers = true
+            default:
+                let msg = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
+                damage = InputDamage(kind: .corrupt, offset: compressedOffset, detail: msg)
+                finished = true
+            }
+        }
+        decompressedBytes += produced
+        return produced
+    }
+}

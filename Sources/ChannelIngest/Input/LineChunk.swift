@@ -1,0 +1,36 @@
+import Foundation
+
+/// A block of decompressed bytes that ends on a line boundary (or at the end of the file).
+///
+/// The reader thread fills chunks and the parser walks them; chunks are recycled through a
+/// small pool so the steady state allocates nothing.
+public final class LineChunk {
+    public let storage: UnsafeMutablePointer<UInt8>
+    public let capacity: Int
+    public var count = 0
+    /// Lines longer than the limit that came just before this chunk's bytes: each is one
+    /// malformed line; we keep only its first bytes as a sample.
+    public var oversizedLinesBefore: [[UInt8]] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Calls `body` for every line (without `\n`, and without a `\r` before it).
+    @inline(__always)
+    public func forEachLine(_ body: (ByteSpan) -> Void) {
+        var p = UnsafePointer(storage)
+        let end = p + count
+        while p < end {
+            let rest = end - p
+            let nl = memchr(p, 0x0A, rest).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? end
+            var len = nl - p
+            if len > 0 && p[len - 1] == 0x0D { len -= 1 }
+            body(ByteSpan(base: p, count: len))
+            p = nl + 1
+        }
+    }
+}

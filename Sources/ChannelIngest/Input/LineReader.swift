@@ -1,0 +1,165 @@
+import Foundation
+
+/// Splits one input into line-aligned `LineChunk`s on a thread of its own.
+///
+/// Decompression is the most expensive single step, so it runs beside the parser: the reader
+/// thread inflates into 1 MiB chunks and hands them over through a bounded queue, the parser
+/// thread hands them back when done. A line over `maxLineLength` is never buffered whole: its
+/// first bytes are kept as a sample and the rest is skipped up to the next newline.
+public final class LineReader {
+    public static let chunkSize = 1 << 20
+    public static let maxLineLength = 64 * 1024
+    public static let sampleLength = 200
+
+    public let input: DecompressedInput
+    private let condition = NSCondition()
+    private var ready: [LineChunk] = []
+    private var free: [LineChunk] = []
+    private var done = false
+    private var cancelled = false
+    private var thread: Thread?
+
+    public init(input: DecompressedInput, queueDepth: Int = 4) {
+        self.input = input
+        for _ in 0..<queueDepth { free.append(LineChunk(capacity: LineReader.chunkSize)) }
+    }
+
+    /// Starts the reader thread.
+    public func start() {
+        let t = Thread { [self] in self.run() }
+        t.name = "ingest-read"
+        t.stackSize = 1 << 20
+        thread = t
+        t.start()
+    }
+
+    /// The next chunk in file order, or nil after the last one. Blocks while the reader works.
+    public func next() -> LineChunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !done { condition.wait() }
+        if ready.isEmpty { return nil }
+        return ready.removeFirst()
+    }
+
+    /// Gives a chunk back for reuse once its lines are processed.
+    public func recycle(_ chunk: LineChunk) {
+        chunk.count = 0
+        chunk.oversizedLinesBefore.removeAll(keepingCapacity: true)
+        condition.lock()
+        free.append(chunk)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Asks the reader thread to stop early (the run is failing).
+    public func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func takeFree() -> LineChunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty && !cancelled { condition.wait() }
+        return cancelled ? nil : free.removeLast()
+    }
+
+    private func publish(_ chunk: LineChunk?, finished: Bool) {
+        condition.lock()
+        if let chunk { ready.append(chunk) }
+        if finished { done = true }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        var carry = [UInt8]()
+        carry.reserveCapacity(LineReader.maxLineLength + 1)
+        var pendingOversized: [[UInt8]] = []
+        var atEnd = false
+        while !atEnd {
+            guard let chunk = takeFree() else { break }
+            chunk.oversizedLinesBefore = pendingOversized
+            pendingOversized.removeAll()
+            carry.withUnsafeBufferPointer { c in
+                if c.count > 0 { memcpy(chunk.storage, c.baseAddress!, c.count) }
+            }
+            chunk.count = carry.count
+            carry.removeAll(keepingCapacity: true)
+            while chunk.count < chunk.capacity {
+                let n = input.read(into: chunk.storage + chunk.count, capacity: chunk.capacity - chunk.count)
+                if n == 0 { atEnd = true; break }
+                chunk.count += n
+            }
+            if atEnd {
+                publish(chunk.count > 0 || !chunk.oversizedLinesBefore.isEmpty ? chunk : nil, finished: false)
+                if chunk.count == 0 && chunk.oversizedLinesBefore.isEmpty { recycle(chunk) }
+                break
+            }
+            // The chunk is full: cut it after its last newline.
+            if let nl = lastNewline(chunk.storage, chunk.count) {
+                let cut = nl + 1
+                let tail = chunk.count - cut
+                if tail <= LineReader.maxLineLength {
+                    carry.append(contentsOf: UnsafeBufferPointer(start: chunk.storage + cut, count: tail))
+                    chunk.count = cut
+                    publish(chunk, finished: false)
+                    continue
+                }
+                // The unfinished line is already too long.
+                let sample = Array(UnsafeBufferPointer(start: chunk.storage + cut, count: LineReader.sampleLength))
+                chunk.count = cut
+                publish(chunk, finished: false)
+                pendingOversized.append(sample)
+            } else {
+                // No newline in a whole chunk: one oversized line.
+                pendingOversized.append(Array(UnsafeBufferPointer(start: chunk.storage, count: LineReader.sampleLength)))
+                recycleLocal(chunk)
+            }
+            atEnd = skipToNextLine(into: &carry)
+        }
+        if !pendingOversized.isEmpty, let chunk = takeFree() {
+            chunk.oversizedLinesBefore = pendingOversized
+            publish(chunk, finished: false)
+        }
+        publish(nil, finished: true)
+    }
+
+    /// Index of the last `\n` (lines are short, so this looks at a few hundred bytes).
+    private func lastNewline(_ p: UnsafeMutablePointer<UInt8>, _ n: Int) -> Int? {
+        var i = n - 1
+        while i >= 0 {
+            if p[i] == 0x0A { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    private func recycleLocal(_ chunk: LineChunk) {
+        chunk.count = 0
+        chunk.oversizedLinesBefore.removeAll(keepingCapacity: true)
+        condition.lock()
+        free.append(chunk)
+        condition.unlock()
+    }
+
+    /// Discards bytes up to and including the next newline; what follows starts `carry`.
+    /// Returns true when the input ended first.
+    private func skipToNextLine(into carry: inout [UInt8]) -> Bool {
+        let scratchSize = 1 << 16
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchSize)
+        defer { scratch.deallocate() }
+        while true {
+            let n = input.read(into: scratch, capacity: scratchSize)
+            if n == 0 { return true }
+            if let nl = memchr(scratch, 0x0A, n) {
+                let cut = nl.assumingMemoryBound(to: UInt8.self) - scratch + 1
+                carry.append(contentsOf: UnsafeBufferPointer(start: scratch + cut, count: n - cut))
+                return false
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+
+/// The one-off run: files → lines → hits → sessions → channel tables.
+///
+/// Files are merged by time, not read one after another: each file is peeked for its first
+/// timestamp, files whose time ranges overlap (several servers) are read side by side, and the
+/// sessionizer only applies events older than every open file's progress minus the reorder
+/// window. Rotated files of one server don't overlap, so they are read one at a time.
+public final class IngestJob {
+    public let options: IngestOptions
+    public private(set) var stats = RunStats()
+    public private(set) var aggregates: TrafficAggregates!
+    public private(set) var stage: TrafficStage!
+    public private(set) var inputs: [InputSummary] = []
+    private var progress: ProgressLine?
+
+    public struct InputSummary {
+        public var file: String
+        public var format: String
+        public var bytes: Int
+        public var lines: Int
+        public var malformed: Int
+        public var damage: String?
+    }
+
+    public init(options: IngestOptions) {
+        self.options = options
+    }
+
+    /// Reads every input and fills `aggregates` and `stats`.
+    public func run() throws {
+        let started = Date()
+        let lists = try SourceLists.builtIn()
+        let sources = TrafficSources(rules: ChannelRules(lists: lists))
+        let zone = try ReportTimeZone(options.timezone)
+        let referrers = ReferrerClassifier(lists: lists, sources: sources, siteHosts: options.siteHosts)
+        stage = TrafficStage(bots: try BotFilter.builtIn(),
+                             pageRules: PageRules(assetExtensions: options.assetExtensions, excludedPrefixes: options.excludedPathPrefixes),
+                             referrers: referrers, sources: sources, keyer: .random())
+        let aggregates = TrafficAggregates(sources: sources, zone: zone)
+        self.aggregates = aggregates
+        let sessionizer = Sessionizer(timeout: options.sessionTimeout) { aggregates.add($0) }
+
+        guard !options.files.isEmpty else {
+            throw IngestError.badArgument("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input")
+        }
+        var pending: [InputFile] = []
+        var undetected: [(String, String)] = []
+        var totalBytes = 0
+        for path in options.files {
+            if path == "-" {
+                // stdin can't be peeked and reopened: read it as it comes.
+                pending.append(InputFile(path: path, format: options.format, firstTime: nil))
+                continue
+            }
+            let peek = try FilePeek.peek(path: path, forced: options.format)
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int { totalBytes += size }
+            if peek.isEmpty {
+                stats.warnings.append("\(path): empty file")
+            } else if peek.format == nil {
+                undetected.append((path, peek.firstLine))
+            }
+            pending.append(InputFile(path: path, format: peek.format, firstTime: peek.firstTime))
+        }
+        if !undetected.isEmpty && undetected.count == pending.count {
+            let (path, line) = undetected[0]
+            throw IngestError.unknownFormat("\(path): no known log format fits its first lines (\(line.isEmpty ? "binary or empty" : "\"\(line)\"")); name one with --format (see `ingest formats`)")
+        }
+        for (path, _) in undetected {
+            stats.warnings.append("\(path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
+        }
+        pending.sort { ($0.firstTime ?? .min, $0.path) < ($1.firstTime ?? .min, $1.path) }
+        if !options.quiet && isatty(2) != 0 { progress = ProgressLine(totalBytes: totalBytes) }
+
+        let window = options.reorderWindow
+        var active: [InputFile] = []
+        var next = 0
+        var hit = Hit()
+        while true {
+            // Start every pending file whose first line is within reach of the slowest open one.
+            let slowest = active.map(\.progress).min()
+            while next < pending.count,
+                  active.isEmpty || (pending[next].firstTime ?? .min) <= slowest! &+ window {
+                try pending[next].start()
+                active.append(pending[next])
+                next += 1
+            }
+            guard let file = active.min(by: { ($0.progress, $0.path) < ($1.progress, $1.path) }) else { break }
+            let reader = file.reader!
+            if let chunk = reader.next() {
+                read(chunk, of: file, hit: &hit, sessionizer: sessionizer)
+                reader.recycle(chunk)
+                progress?.update(bytesDone: reader.input.compressedOffset, lines: stats.lines)
+            } else {
+                finish(file)
+                active.removeAll { $0 === file }
+                stats.files += 1
+            }
+            // Nothing earlier than this can still arrive.
+            var watermark = active.map { Self.earliestPossible(after: $0.progress, window: window) }.min() ?? .max
+            if next < pending.count {
+                watermark = min(watermark, Self.earliestPossible(after: pending[next].firstTime ?? .min, window: window))
+            }
+            sessionizer.advance(to: watermark)
+        }
+        sessionizer.finish()
+        progress?.clear()
+
+        stats.botHitsByFamily = Dictionary(uniqueKeysWithValues: stage.bots.families.enumerated().compactMap { i, f in
+            stage.botHits[i] > 0 ? (f, stage.botHits[i]) : nil
+        })
+        stats.botHits = stage.botHits.reduce(0, +)
+        stats.spamHits = stage.spamHits
+        stats.pageviews = stage.pageviews
+        stats.sessions = aggregates.sessions
+        stats.visitors = aggregates.visitors.count
+        if sessionizer.lateEvents > 0 {
+            stats.warnings.append("\(sessionizer.lateEvents) pageviews were more than \(window) s out of time order in their file; sessions near them may differ from a sorted run")
+        }
+        if options.siteHosts.isEmpty, let top = referrers.mostFrequentExternalHost() {
+            stats.warnings.append("no --site given: links between your own pages count as referrals. The most frequent referrer host is \(top.host) (\(top.hits) hits); if that is your site, run again with --site \(top.host)")
+        }
+        stats.seconds = Date().timeIntervalSince(started)
+    }
+
+    /// The earliest time a file that has reached `progress` may still produce.
+    static func earliestPossible(after progress: Int64, window: Int64) -> Int64 {
+        progress == .min ? .min : progress - window
+    }
+
+    private func read(_ chunk: LineChunk, of file: InputFile, hit: inout Hit, sessionizer: Sessionizer) {
+        for sample in chunk.oversizedLinesBefore {
+            file.lineNumber += 1
+            file.lines += 1
+            file.malformed += 1
+            stats.lines += 1
+            sample.withSpan { stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: $0) }
+        }
+        guard let parser = file.format?.parser else {
+            // No format: every line is malformed, and counted.
+            chunk.forEachLine { line in
+                file.lineNumber += 1
+                file.lines += 1
+                file.malformed += 1
+                stats.lines += 1
+                stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: line)
+            }
+            return
+        }
+        var lines = 0, hits = 0
+        var minTime = Int64.max, maxTime = file.progress
+        let stage = self.stage!
+        chunk.forEachLine { line in
+            lines += 1
+            if parser.parse(line, into: &hit) {
+                hits += 1
+                if hit.time < minTime { minTime = hit.time }
+                if hit.time > maxTime { maxTime = hit.time }
+                if let e = stage.event(for: hit) { sessionizer.push(e) }
+            } else {
+                file.malformed += 1
+                stats.noteMalformed(file: file.path, line: file.lineNumber + lines, bytes: line)
+            }
+        }
+        file.lineNumber += lines
+        file.lines += lines
+        stats.lines += lines
+        stats.hits += hits
+        if hits > 0 {
+            stats.noteTime(minTime)
+            stats.noteTime(maxTime)
+        }
+        file.progress = maxTime
+    }
+
+    private func finish(_ file: InputFile) {
+        let input = file.reader!.input
+        stats.bytes += input.decompressedBytes
+        var damage: String?
+        if let d = input.damage {
+            damage = d.message
+            stats.damagedFiles += 1
+            stats.warnings.append("\(file.path): \(d.message); read up to there")
+        }
+        inputs.append(InputSummary(file: file.path, format: file.format?.rawValue ?? "unknown",
+                                   bytes: input.decompressedBytes, lines: file.lines,
+                                   malformed: file.malformed, damage: damage))
+        progress?.finishFile(bytes: input.fileSize ?? input.compressedOffset)
+        file.reader = nil
+        file.finished = true
+    }
+}

@@ -1,0 +1,74 @@
+/// One input being read: its reader thread, its format, and how far in time it has got.
+final class InputFile {
+    let path: String
+    let format: LogFormat?
+    /// Time of the first line that parsed (from a peek at the file's start).
+    let firstTime: Int64?
+    var reader: LineReader?
+    var lineNumber = 0
+    var lines = 0
+    var malformed = 0
+    /// Latest timestamp read from this file so far.
+    var progress: Int64
+    var finished = false
+
+    init(path: String, format: LogFormat?, firstTime: Int64?) {
+        self.path = path
+        self.format = format
+        self.firstTime = firstTime
+        progress = firstTime ?? .min
+    }
+
+    /// Opens the file for streaming.
+    func start() throws {
+        let input = try DecompressedInput(path: path)
+        let r = LineReader(input: input)
+        r.start()
+        reader = r
+    }
+}
+
+/// A look at the first lines of a file before it is read for real: which format it is and
+/// what time it starts at, so files can be merged in time order without being opened at once.
+struct FilePeek {
+    var format: LogFormat?
+    var firstTime: Int64?
+    var isEmpty: Bool
+    var firstLine: String
+
+    /// Reads up to 256 KiB of decompressed text from `path`.
+    static func peek(path: String, forced: LogFormat?) throws -> FilePeek {
+        let input = try DecompressedInput(path: path)
+        let cap = 256 * 1024
+        let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+        defer { buf.deallocate() }
+        var n = 0
+        while n < cap {
+            let r = input.read(into: buf + n, capacity: cap - n)
+            if r == 0 { break }
+            n += r
+        }
+        var lines: [ByteSpan] = []
+        var p = 0
+        while p < n && lines.count < LogFormat.detectionLines {
+            var e = p
+            while e < n && buf[e] != 0x0A { e += 1 }
+            if e == n && n == cap { break }  // a cut last line says nothing
+            var len = e - p
+            if len > 0 && buf[p + len - 1] == 0x0D { len -= 1 }
+            if len > 0 { lines.append(ByteSpan(base: buf + p, count: len)) }
+            p = e + 1
+        }
+        let format = forced ?? LogFormat.detect(lines)
+        var first: Int64?
+        if let format {
+            var hit = Hit()
+            let parser = format.parser
+            for l in lines where parser.parse(l, into: &hit) {
+                first = first.map { min($0, hit.time) } ?? hit.time
+            }
+        }
+        return FilePeek(format: format, firstTime: first, isEmpty: n == 0,
+                        firstLine: lines.first.map { $0.prefix(120).string } ?? "")
+    }
+}

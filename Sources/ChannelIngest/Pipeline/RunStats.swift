@@ -1,0 +1,47 @@
+/// What a run counted, for `summary.json` and the end-of-run message.
+public struct RunStats {
+    public struct MalformedSample: Equatable {
+        public var file: String
+        public var line: Int
+        /// The line's first 200 bytes, invalid UTF-8 repaired.
+        public var text: String
+    }
+
+    public static let maxSamples = 5
+
+    public var files = 0
+    /// Decompressed bytes read.
+    public var bytes = 0
+    /// Every line, malformed ones included.
+    public var lines = 0
+    /// Lines that parsed.
+    public var hits = 0
+    public var malformed = 0
+    public var malformedSamples: [MalformedSample] = []
+    public var botHits = 0
+    public var botHitsByFamily: [String: Int] = [:]
+    public var spamHits = 0
+    public var pageviews = 0
+    public var sessions = 0
+    public var visitors = 0
+    public var firstTime: Int64?
+    public var lastTime: Int64?
+    public var seconds = 0.0
+    public var warnings: [String] = []
+    /// Inputs that were read only up to damage (truncated or corrupt gzip, read error).
+    public var damagedFiles = 0
+
+    public init() {}
+
+    mutating func noteMalformed(file: String, line: Int, bytes: ByteSpan) {
+        malformed += 1
+        if malformedSamples.count < Self.maxSamples {
+            malformedSamples.append(MalformedSample(file: file, line: line, text: bytes.prefix(200).string))
+        }
+    }
+
+    mutating func noteTime(_ t: Int64) {
+        if firstTime == nil || t < firstTime! { firstTime = t }
+        if lastTime == nil || t > lastTime! { lastTime = t }
+    }
+}

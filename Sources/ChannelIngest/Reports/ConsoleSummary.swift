@@ -1,0 +1,36 @@
+import Foundation
+
+/// The few lines a one-off run prints on stdout: one row per channel with sessions, users,
+/// share of sessions and engagement rate, aligned for a terminal.
+public enum ConsoleSummary {
+    public static func render(aggregates: TrafficAggregates, stats: RunStats, outDir: String) -> String {
+        let header = ["channel", "sessions", "users", "share", "engaged"]
+        var rows: [[String]] = []
+        let total = aggregates.sessions
+        for (channel, c) in aggregates.byChannel.sorted(by: { ($1.value.sessions, $0.key.name) < ($0.value.sessions, $1.key.name) }) {
+            rows.append([channel.name, String(c.sessions), String(c.users.count),
+                         percent(c.sessions, total), percent(c.engaged, c.sessions)])
+        }
+        rows.append(["total", String(total), String(aggregates.visitors.count), total > 0 ? "100.0%" : "-", percent(aggregates.byChannel.values.reduce(0) { $0 + $1.engaged }, total)])
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func line(_ r: [String]) -> String {
+            r.enumerated().map { i, c in
+                i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[i] - c.count) + c
+            }.joined(separator: "  ")
+        }
+        var out = line(header) + "\n"
+        for (i, r) in rows.enumerated() {
+            if i == rows.count - 1 { out += String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1)) + "\n" }
+            out += line(r) + "\n"
+        }
+        out += "\n\(stats.lines) lines, \(stats.hits) hits, \(stats.botHits) bot hits, \(stats.malformed) malformed"
+        out += String(format: " in %.1f s. Tables in %@/\n", stats.seconds, outDir)
+        return out
+    }
+
+    static func percent(_ n: Int, _ d: Int) -> String {
+        d == 0 ? "-" : String(format: "%.1f%%", Double(n) * 100 / Double(d))
+    }
+}

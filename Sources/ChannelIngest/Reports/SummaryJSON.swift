@@ -1,0 +1,32 @@
+import Foundation
+
+/// `summary.json`: what the run read and counted, for the ops person's monitoring.
+public enum SummaryJSON {
+    public static func render(stats: RunStats, inputs: [IngestJob.InputSummary]) -> String {
+        var o: [String: Any] = [
+            "files": stats.files,
+            "bytes": stats.bytes,
+            "lines": stats.lines,
+            "hits": stats.hits,
+            "malformed": stats.malformed,
+            "malformed_samples": stats.malformedSamples.map { ["file": $0.file, "line": $0.line, "text": $0.text] },
+            "bot_hits": stats.botHits,
+            "spam_hits": stats.spamHits,
+            "pageviews": stats.pageviews,
+            "sessions": stats.sessions,
+            "visitors": stats.visitors,
+            "seconds": (stats.seconds * 1000).rounded() / 1000,
+            "warnings": stats.warnings,
+            "damaged_files": stats.damagedFiles,
+            "inputs": inputs.map { i -> [String: Any] in
+                var d: [String: Any] = ["file": i.file, "format": i.format, "bytes": i.bytes, "lines": i.lines, "malformed": i.malformed]
+                if let dm = i.damage { d["damage"] = dm }
+                return d
+            },
+        ]
+        o["first_time"] = stats.firstTime.map { LogTime.isoTimestamp($0) } ?? NSNull()
+        o["last_time"] = stats.lastTime.map { LogTime.isoTimestamp($0) } ?? NSNull()
+        let data = try! JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

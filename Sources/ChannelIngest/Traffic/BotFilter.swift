@@ -1,0 +1,99 @@
+import Foundation
+
+/// Decides whether a User-Agent is a bot, and which family it belongs to.
+///
+/// The patterns are data (`BotList/bots.txt`): case-insensitive substrings grouped into
+/// families. One more rule is structural: a User-Agent without a `(platform; …)` comment and
+/// without an OS name is not a browser (real browsers always say what they run on), which
+/// catches the long tail of home-made scripts that no list names.
+public final class BotFilter: @unchecked Sendable {
+    public static let emptyFamily = "empty-user-agent"
+    public static let unlistedFamily = "other-bot"
+
+    /// Family names in file order; index 0 is the empty-UA family.
+    public private(set) var families: [String] = [BotFilter.emptyFamily]
+    private var patterns: [(bytes: [UInt8], family: Int32)] = []
+    private var exceptions: [[UInt8]] = []
+    private let osTokens: [[UInt8]] = ["android", "darwin", "linux", "windows", "mac os", "macos"].map { Array($0.utf8) }
+
+    public var patternCount: Int { patterns.count }
+
+    public init(text: String) throws {
+        var family: Int32 = -1
+        var isException = false
+        var n = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                let name = String(line.dropFirst().dropLast())
+                isException = name == "not-a-bot"
+                if !isException {
+                    if let i = families.firstIndex(of: name) { family = Int32(i) } else {
+                        families.append(name)
+                        family = Int32(families.count - 1)
+                    }
+                }
+                continue
+            }
+            let bytes = Array(line.lowercased().utf8)
+            if isException {
+                exceptions.append(bytes)
+            } else {
+                guard family >= 0 else { throw IngestError.unusableInput("bot list line \(n): a pattern before the first [family]") }
+                patterns.append((bytes, family))
+            }
+        }
+        if families.firstIndex(of: BotFilter.unlistedFamily) == nil { families.append(BotFilter.unlistedFamily) }
+    }
+
+    /// The list shipped with ingest.
+    public static func builtIn() throws -> BotFilter {
+        guard let url = Bundle.module.url(forResource: "bots", withExtension: "txt", subdirectory: "BotList") else {
+            throw IngestError.unusableInput("the built-in bot list is missing from the resources")
+        }
+        return try BotFilter(text: String(contentsOf: url, encoding: .utf8))
+    }
+
+    /// The family index of a bot User-Agent, or nil for a browser. Slow (a scan of every
+    /// pattern); callers cache the answer per distinct User-Agent.
+    public func classify(_ ua: ByteSpan) -> Int32? {
+        if ua.isEmpty || (ua.count == 1 && ua[0] == 0x2D) { return 0 }
+        var lower = [UInt8](repeating: 0, count: ua.count)
+        for i in 0..<ua.count { lower[i] = asciiLower(ua[i]) }
+        return lower.withUnsafeBufferPointer { buf -> Int32? in
+            func contains(_ needle: [UInt8]) -> Bool {
+                needle.withUnsafeBufferPointer { nb in
+                    BotFilter.find(nb, in: buf)
+                }
+            }
+            for e in exceptions where contains(e) { return nil }
+            for p in patterns where contains(p.bytes) { return p.family }
+            if !buf.contains(0x28) && !osTokens.contains(where: contains) {
+                return Int32(families.firstIndex(of: BotFilter.unlistedFamily)!)
+            }
+            return nil
+        }
+    }
+
+    /// Substring search: `memchr` for the first byte, `memcmp` for the rest.
+    static func find(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = needle.count
+        guard n > 0, n <= hay.count, let h = hay.baseAddress, let nd = needle.baseAddress else { return n == 0 }
+        var i = 0
+        let last = hay.count - n
+        while i <= last {
+            guard let p = memchr(h + i, Int32(nd[0]), last - i + 1) else { return false }
+            let at = UnsafePointer(p.assumingMemoryBound(to: UInt8.self)) - h
+            if memcmp(h + at, nd, n) == 0 { return true }
+            i = at + 1
+        }
+        return false
+    }
+
+    /// Convenience for tests and tools.
+    public func family(of ua: String) -> String? {
+        ua.withSpan { classify($0) }.map { families[Int($0)] }
+    }
+}

@@ -1,0 +1,103 @@
+/// Groups each visitor's pageviews into sessions, exactly as SPEC.md defines them, while
+/// holding only what is still open.
+///
+/// Events arrive roughly in time order (servers log at request end; several files interleave).
+/// They wait in a reorder heap until the caller's watermark says no earlier event can still
+/// come, then are applied in (time, arrival) order, so the result equals that of the same
+/// hits sorted. A session is closed, handed to `sink` and forgotten as soon as the applied time
+/// passes its last hit by more than the timeout: memory follows active visitors, not lines.
+public final class Sessionizer {
+    public let timeout: Int64
+    private let sink: (Session) -> Void
+    private var heap = EventHeap()
+    private var open: [UInt64: Session] = [:]
+    /// (visitor, time of last hit) in applied order; stale entries are skipped lazily.
+    private var expiry: [(visitor: UInt64, last: Int64)] = []
+    private var expiryHead = 0
+    /// The latest time applied so far.
+    public private(set) var appliedTime: Int64 = .min
+    /// Events that arrived after later ones were already applied (more out of order than the
+    /// reorder window allows); they are applied as they come.
+    public private(set) var lateEvents = 0
+    /// Goal hits with no open session (reported as `(no session)`).
+    public private(set) var goalHitsWithoutSession = 0
+
+    public init(timeout: Int64 = 1800, sink: @escaping (Session) -> Void) {
+        self.timeout = timeout
+        self.sink = sink
+    }
+
+    public var openSessions: Int { open.count }
+    public var buffered: Int { heap.count }
+
+    @inline(__always)
+    public func push(_ e: VisitEvent) {
+        heap.push(e)
+    }
+
+    /// Applies every buffered event earlier than `watermark`.
+    public func advance(to watermark: Int64) {
+        while let m = heap.min, m.time < watermark {
+            apply(heap.pop()!)
+        }
+    }
+
+    /// Applies everything and closes every session (end of input).
+    public func finish() {
+        while let e = heap.pop() { apply(e) }
+        for (_, s) in open.sorted(by: { ($0.value.start, $0.key) < ($1.value.start, $1.key) }) { sink(s) }
+        open.removeAll()
+        expiry.removeAll()
+        expiryHead = 0
+    }
+
+    private func apply(_ e: VisitEvent) {
+        if e.time < appliedTime { lateEvents += 1 } else { appliedTime = e.time }
+        closeExpired(before: appliedTime)
+        if var s = open[e.visitor] {
+            let gap = e.time - s.end
+            let newCampaign = e.isPageview && e.origin >= 0 && e.origin != s.source
+            if gap > timeout || newCampaign {
+                sink(s)
+                open[e.visitor] = nil
+                start(e)
+                return
+            }
+            if e.time > s.end { s.end = e.time }
+            if e.isPageview { s.pageviews += 1 } else { s.goalHits += 1 }
+            open[e.visitor] = s
+            expiry.append((e.visitor, s.end))
+        } else {
+            start(e)
+        }
+    }
+
+    private func start(_ e: VisitEvent) {
+        guard e.isPageview else {
+            goalHitsWithoutSession += 1
+            return
+        }
+        let source = e.origin >= 0 ? e.origin : TrafficSources.direct
+        open[e.visitor] = Session(visitor: e.visitor, start: e.time, end: e.time, source: source,
+                                  landingPage: e.page, pageviews: 1, goalHits: 0)
+        expiry.append((e.visitor, e.time))
+    }
+
+    /// Closes sessions whose last hit is more than `timeout` before `now`: no later event can
+    /// continue them.
+    private func closeExpired(before now: Int64) {
+        while expiryHead < expiry.count {
+            let (v, last) = expiry[expiryHead]
+            guard now - last > timeout else { break }
+            expiryHead += 1
+            if let s = open[v], s.end == last {
+                sink(s)
+                open[v] = nil
+            }
+        }
+        if expiryHead > 65_536 && expiryHead * 2 > expiry.count {
+            expiry.removeFirst(expiryHead)
+            expiryHead = 0
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// Turns parsed hits into sessionizer events: drops bots and referrer spam (counting them),
+/// keeps pageviews, keys visitors, and names each pageview's traffic source.
+///
+/// Everything that is slow to decide (bot patterns, source lists) is decided once per distinct
+/// User-Agent or referring host and cached under a 64-bit hash.
+public final class TrafficStage {
+    public let bots: BotFilter
+    public let pageRules: PageRules
+    public let referrers: ReferrerClassifier
+    public let sources: TrafficSources
+    private let keyer: VisitorKeyer
+    private var uaCache: [UInt64: Int32] = [:]
+    private var pathIDs: [UInt64: Int32] = [:]
+    public private(set) var paths: [String] = []
+    private var seq: Int64 = 0
+    /// Bot hits by family index (`BotFilter.families`).
+    public private(set) var botHits: [Int] = []
+    public private(set) var spamHits = 0
+    public private(set) var pageviews = 0
+
+    public init(bots: BotFilter, pageRules: PageRules, referrers: ReferrerClassifier, sources: TrafficSources, keyer: VisitorKeyer) {
+        self.bots = bots
+        self.pageRules = pageRules
+        self.referrers = referrers
+        self.sources = sources
+        self.keyer = keyer
+        botHits = [Int](repeating: 0, count: bots.families.count)
+    }
+
+    private static let browser: Int32 = -1
+
+    /// The event for a hit, or nil when the hit is a bot, spam, or not a pageview.
+    @inline(__always)
+    public func event(for hit: Hit) -> VisitEvent? {
+        var uaHash: UInt64 = 0
+        if hit.hasUserAgentField {
+            uaHash = hit.userAgent.hashValue64
+            let family: Int32
+            if let f = uaCache[uaHash] {
+                family = f
+            } else {
+                family = bots.classify(hit.userAgent) ?? Self.browser
+                if uaCache.count >= 200_000 { uaCache.removeAll(keepingCapacity: true) }
+                uaCache[uaHash] = family
+            }
+            if family != Self.browser {
+                botHits[Int(family)] += 1
+                return nil
+            }
+        }
+        let origin = referrers.origin(referrer: hit.referrer, requestHost: hit.host)
+        if origin == ReferrerClassifier.spam {
+            spamHits += 1
+            return nil
+        }
+        guard pageRules.isPageview(method: hit.method, status: hit.status, target: hit.target) else { return nil }
+        pageviews += 1
+        var source = origin
+        if hit.target.firstIndex(of: 0x3F) != nil, let c = CampaignParameters.parse(target: hit.target) {
+            source = sources.intern(source: c.source, medium: c.medium, campaign: c.campaign)
+        }
+        seq += 1
+        return VisitEvent(time: hit.time, seq: seq,
+                          visitor: keyer.visitor(client: hit.client, userAgentHash: uaHash),
+                          origin: source, page: pageID(PageRules.path(of: hit.target)), isPageview: true)
+    }
+
+    @inline(__always)
+    private func pageID(_ path: ByteSpan) -> Int32 {
+        let h = path.hashValue64
+        if let id = pathIDs[h] { return id }
+        let id = Int32(paths.count)
+        paths.append(path.string)
+        pathIDs[h] = id
+        return id
+    }
+}

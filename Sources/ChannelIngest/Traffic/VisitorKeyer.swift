@@ -1,0 +1,81 @@
+/// Turns a client address and User-Agent into a visitor key: SipHash-2-4 under a secret key.
+///
+/// Raw addresses never leave this function; without the key, a visitor key can't be matched
+/// back to an address by hashing guesses. The default key is random per run; the nightly
+/// state will keep a per-installation key instead.
+public struct VisitorKeyer: Sendable {
+    private let k0: UInt64
+    private let k1: UInt64
+
+    public init(k0: UInt64, k1: UInt64) {
+        self.k0 = k0
+        self.k1 = k1
+    }
+
+    public static func random() -> VisitorKeyer {
+        var g = SystemRandomNumberGenerator()
+        return VisitorKeyer(k0: g.next(), k1: g.next())
+    }
+
+    /// The visitor for a client address and the User-Agent's hash.
+    @inline(__always)
+    public func visitor(client: ByteSpan, userAgentHash: UInt64) -> UInt64 {
+        var s = SipState(k0: k0, k1: k1)
+        let raw = UnsafeRawPointer(client.base)
+        var i = 0
+        while i + 8 <= client.count {
+            s.compress(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var last: UInt64 = UInt64(truncatingIfNeeded: client.count) << 56
+        var shift: UInt64 = 0
+        while i < client.count {
+            last |= UInt64(client[i]) << shift
+            shift += 8
+            i += 1
+        }
+        s.compress(last)
+        s.compress(userAgentHash)
+        return s.finalize()
+    }
+}
+
+/// SipHash-2-4 rounds (Aumasson & Bernstein).
+struct SipState {
+    var v0: UInt64, v1: UInt64, v2: UInt64, v3: UInt64
+
+    @inline(__always)
+    init(k0: UInt64, k1: UInt64) {
+        v0 = k0 ^ 0x736F_6D65_7073_6575
+        v1 = k1 ^ 0x646F_7261_6E64_6F6D
+        v2 = k0 ^ 0x6C79_6765_6E65_7261
+        v3 = k1 ^ 0x7465_6462_7974_6573
+    }
+
+    @inline(__always)
+    mutating func round() {
+        v0 = v0 &+ v1; v1 = v1.rotl(13); v1 ^= v0; v0 = v0.rotl(32)
+        v2 = v2 &+ v3; v3 = v3.rotl(16); v3 ^= v2
+        v0 = v0 &+ v3; v3 = v3.rotl(21); v3 ^= v0
+        v2 = v2 &+ v1; v1 = v1.rotl(17); v1 ^= v2; v2 = v2.rotl(32)
+    }
+
+    @inline(__always)
+    mutating func compress(_ m: UInt64) {
+        v3 ^= m
+        round(); round()
+        v0 ^= m
+    }
+
+    @inline(__always)
+    mutating func finalize() -> UInt64 {
+        v2 ^= 0xFF
+        round(); round(); round(); round()
+        return v0 ^ v1 ^ v2 ^ v3
+    }
+}
+
+extension UInt64 {
+    @inline(__always)
+    func rotl(_ n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
+}

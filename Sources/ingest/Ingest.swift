@@ -1,0 +1,112 @@
+import ArgumentParser
+import ChannelIngest
+import Foundation
+
+@main
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Per-channel traffic tables from gzipped web-server access logs.",
+        discussion: """
+        Reads access logs (gzip or plain, chosen by their bytes; - is stdin), sessionizes visitors,
+        gives each session its GA4 default channel and writes CSV tables to --out.
+
+          ingest --site example.com logs/access.log*
+        """,
+        subcommands: [Run.self, Formats.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+extension Ingest {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Read logs and write the tables (the default).")
+
+        @Argument(help: "Log files: gzip or plain text, in any order; - reads standard input.")
+        var files: [String] = []
+
+        @Option(name: .customLong("site"), help: "Your site's host (covers www. and other subdomains). Repeatable.")
+        var sites: [String] = []
+
+        @Option(help: "auto, combined, common or vhost_combined.")
+        var format: String = "auto"
+
+        @Option(help: "Zone for days: an IANA name (Europe/Berlin) or an offset (+0200).")
+        var timezone: String = "UTC"
+
+        @Option(help: "Folder for the tables.")
+        var out: String = "ingest-report"
+
+        @Option(name: .customLong("session-timeout"), help: "Minutes of inactivity that end a session.")
+        var sessionTimeout: Int = 30
+
+        @Option(name: .customLong("exclude-path"), help: "A path prefix whose hits are never pageviews (e.g. /api/). Repeatable.")
+        var excludePaths: [String] = []
+
+        @Option(name: .customLong("max-malformed"), help: "Fail when more than this fraction (0–1) of lines is malformed.")
+        var maxMalformed: Double?
+
+        @Flag(help: "No progress and no table on stdout.")
+        var quiet = false
+
+        @Flag(help: "Print summary.json on stdout instead of the table.")
+        var json = false
+
+        func validate() throws {
+            if format != "auto" && LogFormat(rawValue: format) == nil {
+                throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if sessionTimeout <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
+            if let m = maxMalformed, !(0...1).contains(m) { throw ValidationError("--max-malformed is a fraction between 0 and 1, e.g. 0.05") }
+            if files.isEmpty { throw ValidationError("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input") }
+        }
+
+        func run() throws {
+            var o = IngestOptions()
+            o.files = files
+            o.siteHosts = sites
+            o.format = LogFormat(rawValue: format)
+            o.timezone = timezone
+            o.outDir = out
+            o.sessionTimeout = Int64(sessionTimeout) * 60
+            o.excludedPathPrefixes = excludePaths
+            o.maxMalformed = maxMalformed
+            o.quiet = quiet
+            o.json = json
+            do {
+                let job = IngestJob(options: o)
+                try job.run()
+                try ReportWriter.write(job: job, to: out)
+                if !quiet {
+                    for w in job.stats.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+                    if job.stats.malformed > 0 {
+                        FileHandle.standardError.write(Data("\(job.stats.malformed) malformed lines (samples in \(out)/summary.json)\n".utf8))
+                    }
+                }
+                if json {
+                    print(SummaryJSON.render(stats: job.stats, inputs: job.inputs), terminator: "")
+                } else if !quiet {
+                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: out), terminator: "")
+                }
+                if let limit = maxMalformed, job.stats.lines > 0 {
+                    let ratio = Double(job.stats.malformed) / Double(job.stats.lines)
+                    if ratio > limit {
+                        throw IngestError.tooManyMalformed(String(format: "%.4f of lines were malformed, more than --max-malformed %.4f allows (samples in %@/summary.json)", ratio, limit, out))
+                    }
+                }
+            } catch let e as IngestError {
+                FileHandle.standardError.write(Data("ingest: \(e.description)\n".utf8))
+                throw ExitCode(e.exitCode)
+            }
+        }
+    }
+
+    struct Formats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the log formats with an example line each.")
+        func run() {
+            for f in LogFormat.allCases {
+                print("\(f.rawValue)\n  \(f.example)\n")
+            }
+        }
+    }
+}
