@@ -53,10 +53,21 @@ public final class SourceLists: @unchecked Sendable {
             lineNumber += 1
             var line = rawLine
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard let first = parts.first else { continue }
-            let brand = parts.count > 1 ? parts[1...].joined(separator: " ").lowercased() : nil
-            try add(pattern: String(first), entry: Entry(category: category, brand: brand), origin: "\(origin):\(lineNumber)")
+            line = line.drop(while: { $0 == " " || $0 == "\t" })
+            guard !line.isEmpty else { continue }
+            // A source name with spaces (`"google shopping"`) is written in double quotes.
+            var pattern: Substring
+            if line.first == "\"", let close = line.dropFirst().firstIndex(of: "\"") {
+                pattern = line[line.index(after: line.startIndex)..<close]
+                line = line[line.index(after: close)...]
+            } else {
+                let end = line.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? line.endIndex
+                pattern = line[..<end]
+                line = line[end...]
+            }
+            let rest = line.trimmingCharacters(in: .whitespaces).lowercased()
+            try add(pattern: String(pattern), entry: Entry(category: category, brand: rest.isEmpty ? nil : rest),
+                    origin: "\(origin):\(lineNumber)")
         }
     }
 

@@ -78,9 +78,8 @@ public final class IngestJob {
         var hit = Hit()
         while true {
             // Start every pending file whose first line is within reach of the slowest open one.
-            let slowest = active.map(\.progress).min()
             while next < pending.count,
-                  active.isEmpty || (pending[next].firstTime ?? .min) <= slowest! &+ window {
+                  active.isEmpty || (pending[next].firstTime ?? .min) <= active.map(\.progress).min()! &+ window {
                 try pending[next].start()
                 active.append(pending[next])
                 next += 1
