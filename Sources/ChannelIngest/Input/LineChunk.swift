@@ -19,9 +19,10 @@ public final class LineChunk {
 
     deinit { storage.deallocate() }
 
-    /// Calls `body` for every line (without `\n`, and without a `\r` before it).
+    /// Calls `body` for every line (without `\n`, and without a `\r` before it), and
+    /// `oversized` instead for a line longer than `LineReader.maxLineLength`.
     @inline(__always)
-    public func forEachLine(_ body: (ByteSpan) -> Void) {
+    public func forEachLine(_ body: (ByteSpan) -> Void, oversized: (ByteSpan) -> Void) {
         var p = UnsafePointer(storage)
         let end = p + count
         while p < end {
@@ -29,7 +30,11 @@ public final class LineChunk {
             let nl = memchr(p, 0x0A, rest).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? end
             var len = nl - p
             if len > 0 && p[len - 1] == 0x0D { len -= 1 }
-            body(ByteSpan(base: p, count: len))
+            if len > LineReader.maxLineLength {
+                oversized(ByteSpan(base: p, count: LineReader.sampleLength))
+            } else {
+                body(ByteSpan(base: p, count: len))
+            }
             p = nl + 1
         }
     }

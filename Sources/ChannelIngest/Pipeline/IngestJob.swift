@@ -137,13 +137,14 @@ public final class IngestJob {
         }
         guard let parser = file.format?.parser else {
             // No format: every line is malformed, and counted.
-            chunk.forEachLine { line in
+            let malformed = { (line: ByteSpan) in
                 file.lineNumber += 1
                 file.lines += 1
                 file.malformed += 1
-                stats.lines += 1
-                stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: line)
+                self.stats.lines += 1
+                self.stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: line)
             }
+            chunk.forEachLine(malformed, oversized: malformed)
             return
         }
         var lines = 0, hits = 0
@@ -160,6 +161,10 @@ public final class IngestJob {
                 file.malformed += 1
                 stats.noteMalformed(file: file.path, line: file.lineNumber + lines, bytes: line)
             }
+        } oversized: { sample in
+            lines += 1
+            file.malformed += 1
+            stats.noteMalformed(file: file.path, line: file.lineNumber + lines, bytes: sample)
         }
         file.lineNumber += lines
         file.lines += lines

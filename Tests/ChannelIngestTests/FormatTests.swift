@@ -1,0 +1,97 @@
+import XCTest
+@testable import ChannelIngest
+
+final class FormatTests: XCTestCase {
+    private func parse(_ s: String, _ v: NCSAVariant = .combined) -> Hit? {
+        var hit = Hit()
+        let ok = s.withSpan { NCSAParser(v).parse($0, into: &hit) }
+        return ok ? hit : nil
+    }
+
+    func testTimeLocalIsConvertedToUTCByArithmetic() {
+        // 2000-10-10 13:55:36 -0700 = 20:55:36 UTC; 11240 days after 1970-01-01.
+        let t = "10/Oct/2000:13:55:36 -0700".withSpan { LogTime.parseCommonLog($0) }
+        XCTAssertEqual(t, 971_211_336)  // 11240 * 86400 + 20 * 3600 + 55 * 60 + 36
+        XCTAssertEqual("29/Feb/2024:00:00:00 +0000".withSpan { LogTime.parseCommonLog($0) }, 1_709_164_800)
+        XCTAssertNil("29/Feb/2023:00:00:00 +0000".withSpan { LogTime.parseCommonLog($0) })
+        XCTAssertNil("10/Foo/2000:13:55:36 -0700".withSpan { LogTime.parseCommonLog($0) })
+        XCTAssertNil("10/Oct/2000:24:55:36 -0700".withSpan { LogTime.parseCommonLog($0) })
+        XCTAssertEqual(LogTime.isoTimestamp(971_211_336), "2000-10-10T20:55:36Z")
+    }
+
+    func testCombinedLine() throws {
+        let h = try XCTUnwrap(parse(#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif?a=1 HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#))
+        XCTAssertEqual(h.client.string, "127.0.0.1")
+        XCTAssertEqual(h.method.string, "GET")
+        XCTAssertEqual(h.target.string, "/apache_pb.gif?a=1")
+        XCTAssertEqual(h.status, 200)
+        XCTAssertEqual(h.referrer.string, "http://www.example.com/start.html")
+        XCTAssertEqual(h.userAgent.string, "Mozilla/4.08 [en] (Win98; I ;Nav)")
+        XCTAssertEqual(h.time, 971_211_336)
+    }
+
+    func testEscapedQuotesIPv6AndDashes() throws {
+        let h = try XCTUnwrap(parse(#"2001:db8::1 - - [01/Jan/2026:00:00:00 +0000] "GET /a\"b HTTP/1.1" 304 - "-" "Agent \"quoted\" x""#))
+        XCTAssertEqual(h.client.string, "2001:db8::1")
+        XCTAssertEqual(h.target.string, #"/a\"b"#)
+        XCTAssertEqual(h.status, 304)
+        XCTAssertTrue(h.referrer.isEmpty)
+        XCTAssertEqual(h.userAgent.string, #"Agent \"quoted\" x"#)
+    }
+
+    func testExtraFieldsAfterTheUserAgentAreAllowed() {
+        XCTAssertNotNil(parse(#"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "ua" "10.0.0.1, 10.0.0.2""#))
+    }
+
+    func testCombinedCutAfterSizeIsMalformedButCommonParses() {
+        let cut = #"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 512"#
+        XCTAssertNil(parse(cut, .combined))
+        let h = parse(cut, .common)
+        XCTAssertNotNil(h)
+        XCTAssertEqual(h?.hasUserAgentField, false)
+        XCTAssertNil(parse(cut + #" "-" "ua""#, .common))
+    }
+
+    func testVhostCombined() throws {
+        let h = try XCTUnwrap(parse(#"www.example.com:443 1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "ua""#, .vhostCombined))
+        XCTAssertEqual(h.host.string, "www.example.com")
+        XCTAssertEqual(h.client.string, "1.2.3.4")
+    }
+
+    func testMalformedLines() {
+        for bad in ["", "garbage", #"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 2000 5 "-" "ua""#,
+                    #"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "unterminated"#,
+                    #"1.2.3.4 - - 01/Jan/2026:00:00:00 +0000 "GET / HTTP/1.1" 200 5 "-" "ua""#] {
+            XCTAssertNil(parse(bad), bad)
+        }
+    }
+
+    func testRequestLineThatIsNotOneStillMakesAHit() throws {
+        let h = try XCTUnwrap(parse(#"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "\x16\x03\x01" 400 0 "-" "-""#))
+        XCTAssertTrue(h.method.isEmpty)
+        XCTAssertEqual(h.status, 400)
+    }
+
+    func testDetection() {
+        let combined = #"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "ua""#
+        let common = #"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5"#
+        let vhost = "example.com:80 " + combined
+        func detect(_ lines: [String]) -> LogFormat? {
+            let all = Array(lines.joined(separator: "\n").utf8)
+            return all.withUnsafeBufferPointer { buf -> LogFormat? in
+                var spans: [ByteSpan] = []
+                var start = 0
+                for (i, b) in buf.enumerated() where b == 0x0A {
+                    spans.append(ByteSpan(base: buf.baseAddress! + start, count: i - start))
+                    start = i + 1
+                }
+                spans.append(ByteSpan(base: buf.baseAddress! + start, count: buf.count - start))
+                return LogFormat.detect(spans)
+            }
+        }
+        XCTAssertEqual(detect([combined, combined, "junk"]), .combined)
+        XCTAssertEqual(detect([common, common]), .common)
+        XCTAssertEqual(detect([vhost]), .vhostCombined)
+        XCTAssertNil(detect(["junk", "\u{1}\u{2}"]))
+    }
+}

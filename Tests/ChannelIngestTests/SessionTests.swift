@@ -1,0 +1,167 @@
+import XCTest
+@testable import ChannelIngest
+
+/// Sessions as SPEC.md defines them, on hand-built logs whose answer is worked out below each.
+final class SessionTests: XCTestCase {
+    let a = "198.51.100.1", b = "198.51.100.2"
+
+    func testTimeoutSplitsAndExactlyThirtyMinutesContinues() throws {
+        let job = try runJob([[
+            line(a, day0, "/"),
+            line(a, day0 + 1800, "/a"),          // exactly 30 min: same session
+            line(a, day0 + 3601, "/b"),          // 30 min 1 s after /a: new session
+        ]])
+        XCTAssertEqual(job.stats.sessions, 2)
+        let direct = try XCTUnwrap(job.counts(.direct))
+        XCTAssertEqual(direct.sessions, 2)
+        XCTAssertEqual(direct.pageviews, 3)
+        XCTAssertEqual(direct.users.count, 1)
+        XCTAssertEqual(direct.bounces, 1)        // the /b session
+        XCTAssertEqual(direct.durationSeconds, 1800)
+    }
+
+    func testNewCampaignSplitsSameCampaignDoesNot() throws {
+        let job = try runJob([[
+            line(a, day0, "/", ref: "https://www.google.com/"),
+            line(a, day0 + 60, "/x", ref: "https://www.example.com/"),        // internal
+            line(a, day0 + 120, "/", ref: "https://www.google.com/"),         // back to Google: same values
+            line(a, day0 + 180, "/?utm_source=News&utm_medium=Email"),          // new campaign: split
+            line(a, day0 + 240, "/?utm_source=news&utm_medium=email"),          // same values again (any case)
+            line(a, day0 + 300, "/y"),                                          // no referrer: continues
+            line(a, day0 + 360, "/z", ref: "https://l.facebook.com/"),         // new external referrer: split
+            line(a, day0 + 420, "/z", ref: "https://www.paypal.com/checkout"), // payment provider: ignored
+        ]])
+        XCTAssertEqual(job.channelSessions, ["Organic Search": 1, "Email": 1, "Organic Social": 1])
+        XCTAssertEqual(job.counts(.organicSearch)?.pageviews, 3)
+        XCTAssertEqual(job.counts(.email)?.pageviews, 3)
+        XCTAssertEqual(job.counts(.organicSocial)?.pageviews, 2)
+    }
+
+    func testSelfReferralLandingIsDirect() throws {
+        let job = try runJob([[line(a, day0, "/", ref: "https://blog.example.com/post")]])
+        XCTAssertEqual(job.channelSessions, ["Direct": 1])
+    }
+
+    func testVisitorsAreAddressPlusUserAgent() throws {
+        let job = try runJob([[
+            line(a, day0, "/", ua: chrome),
+            line(a, day0 + 10, "/", ua: firefox),   // same address, other browser: another visitor
+            line(b, day0 + 20, "/", ua: chrome),
+        ]])
+        XCTAssertEqual(job.stats.sessions, 3)
+        XCTAssertEqual(job.stats.visitors, 3)
+    }
+
+    func testBotsAssetsAndNonPageviewsNeverMakeSessions() throws {
+        let job = try runJob([[
+            line(a, day0, "/", ua: "curl/8.0"),
+            line(a, day0, "/", ua: "-"),
+            line(a, day0, "/app.js"),
+            line(a, day0, "/", method: "POST"),
+            line(a, day0, "/missing", status: 404),
+            line(a, day0 + 5, "/real"),
+        ]])
+        XCTAssertEqual(job.stats.hits, 6)
+        XCTAssertEqual(job.stats.botHits, 2)
+        XCTAssertEqual(job.stats.botHitsByFamily, ["http-library": 1, "empty-user-agent": 1])
+        XCTAssertEqual(job.stats.pageviews, 1)
+        XCTAssertEqual(job.stats.sessions, 1)
+    }
+
+    func testCommonFormatSkipsTheBotRule() throws {
+        let common = "\(a) - - [\(clf(day0))] \"GET / HTTP/1.1\" 200 10"
+        let job = try runJob([[common, common]])
+        XCTAssertEqual(job.stats.botHits, 0)
+        XCTAssertEqual(job.stats.sessions, 1)
+        XCTAssertEqual(job.counts(.direct)?.pageviews, 2)
+    }
+
+    /// The same hits, shuffled within a few minutes, give the same sessions as sorted.
+    func testOutOfOrderLinesEqualSorted() throws {
+        var rng = SplitMix(seed: 7)
+        var lines: [(Int64, String)] = []
+        for v in 0..<60 {
+            let ip = "203.0.113.\(v)"
+            var t = day0 + Int64(v) * 97
+            for s in 0..<3 {
+                let ref = ["-", "https://www.google.com/", "https://t.co/x"][(v + s) % 3]
+                for p in 0..<3 {
+                    lines.append((t, line(ip, t, "/p\(p)", ref: p == 0 ? ref : "https://example.com/")))
+                    t += Int64(rng.next() % 600)
+                }
+                t += 1801 + Int64(rng.next() % 3600)
+            }
+        }
+        let sorted = lines.sorted { $0.0 < $1.0 }.map(\.1)
+        // Swap neighbours up to ~5 minutes apart, as a server writing at request end would.
+        var shuffled = lines.sorted { $0.0 < $1.0 }
+        for i in stride(from: 0, to: shuffled.count - 1, by: 2) where shuffled[i + 1].0 - shuffled[i].0 < 300 {
+            shuffled.swapAt(i, i + 1)
+        }
+        let x = try runJob([sorted]), y = try runJob([shuffled.map(\.1)])
+        XCTAssertEqual(x.channelSessions, y.channelSessions)
+        XCTAssertEqual(x.stats.sessions, 180)
+        XCTAssertEqual(y.stats.sessions, 180)
+        for c in Channel.allCases {
+            XCTAssertEqual(x.counts(c)?.pageviews, y.counts(c)?.pageviews)
+            XCTAssertEqual(x.counts(c)?.durationSeconds, y.counts(c)?.durationSeconds)
+        }
+    }
+
+    /// Two servers' files whose times interleave give what one merged, sorted file gives, in
+    /// either argument order.
+    func testInterleavedFilesEqualOneSortedFile() throws {
+        // Visitor a alternates between the servers every 10 minutes for 2 hours: one session.
+        var web1: [String] = [], web2: [String] = [], all: [String] = []
+        for i in 0..<12 {
+            let l = line(a, day0 + Int64(i) * 600, "/p\(i)", ref: i == 0 ? "https://www.bing.com/" : "-")
+            if i % 2 == 0 { web1.append(l) } else { web2.append(l) }
+            all.append(l)
+        }
+        let one = try runJob([all])
+        let split = try runJob([web1, web2])
+        let reversed = try runJob([web2, web1])
+        XCTAssertEqual(one.channelSessions, ["Organic Search": 1])
+        XCTAssertEqual(split.channelSessions, ["Organic Search": 1])
+        XCTAssertEqual(reversed.channelSessions, ["Organic Search": 1])
+        XCTAssertEqual(split.counts(.organicSearch)?.pageviews, 12)
+        XCTAssertEqual(split.counts(.organicSearch)?.durationSeconds, 6600)
+    }
+
+    /// Sessions belong to the day they start in --timezone and are not split at midnight.
+    func testDaysFollowTheTimezoneAndMidnightDoesNotSplit() throws {
+        let start = day0 + 22 * 3600 + 50 * 60          // 22:50 UTC = 23:50 in Berlin (CET)
+        let lines = [line(a, start, "/"), line(a, start + 20 * 60, "/b")]   // crosses midnight in both zones
+        let utc = try runJob([lines])
+        let berlin = try runJob([lines], timezone: "Europe/Berlin")
+        XCTAssertEqual(utc.stats.sessions, 1)
+        XCTAssertEqual(utc.aggregates.byDay.keys.map { LogTime.isoDate(days: $0.day) }, ["2026-03-02"])
+        XCTAssertEqual(berlin.aggregates.byDay.keys.map { LogTime.isoDate(days: $0.day) }, ["2026-03-02"])
+        let tokyo = try runJob([lines], timezone: "+0900")
+        XCTAssertEqual(tokyo.aggregates.byDay.keys.map { LogTime.isoDate(days: $0.day) }, ["2026-03-03"])
+    }
+
+    func testSessionizerAloneAppliesInTimeOrder() {
+        var out: [Session] = []
+        let s = Sessionizer(timeout: 1800) { out.append($0) }
+        s.push(VisitEvent(time: 100, seq: 2, visitor: 1, origin: -1, page: 0))
+        s.push(VisitEvent(time: 50, seq: 1, visitor: 1, origin: 5, page: 1))
+        s.advance(to: 60)
+        XCTAssertEqual(s.buffered, 1)
+        s.finish()
+        XCTAssertEqual(out, [Session(visitor: 1, start: 50, end: 100, source: 5, landingPage: 1, pageviews: 2, goalHits: 0)])
+    }
+}
+
+/// A tiny deterministic generator for test data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
