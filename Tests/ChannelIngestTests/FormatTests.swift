@@ -95,3 +95,17 @@ final class FormatTests: XCTestCase {
         XCTAssertNil(detect(["junk", "\u{1}\u{2}"]))
     }
 }
+
+extension FormatTests {
+    func testForwardedForListAsClient() throws {
+        var hit = Hit()
+        let p = NCSAParser(.combined)
+        XCTAssertTrue(#"10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "ua""#.withSpan { p.parse($0, into: &hit) })
+        XCTAssertEqual(hit.client.string, "10.0.0.2")
+        XCTAssertTrue(#""10.5.102.222, 199.96.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "ua""#.withSpan { p.parse($0, into: &hit) })
+        XCTAssertEqual(hit.client.string, "10.5.102.222")
+        // Two fields before the time are not three: malformed.
+        XCTAssertFalse(#"192.168.202.254 [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 404 46210 "-" "ua""#.withSpan { p.parse($0, into: &hit) })
+        XCTAssertFalse(#"1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "ua""#.withSpan { NCSAParser(.vhostCombined).parse($0, into: &hit) })
+    }
+}

@@ -12,6 +12,28 @@ public enum NCSAVariant: Sendable {
 }
 
 public struct NCSAParser: Sendable {
+    /// The client from `%h %l %u ` (with its trailing space): nil unless there are three fields.
+    @inline(__always)
+    static func clientBefore(_ prefix: ByteSpan) -> ByteSpan? {
+        var end = prefix.count
+        guard end > 0, prefix[end - 1] == 0x20 else { return nil }
+        // Drop the space, %u and %l (each a token), walking left.
+        for _ in 0..<2 {
+            while end > 0 && prefix[end - 1] == 0x20 { end -= 1 }
+            var i = end
+            while i > 0 && prefix[i - 1] != 0x20 { i -= 1 }
+            guard i < end else { return nil }
+            end = i
+        }
+        while end > 0 && prefix[end - 1] == 0x20 { end -= 1 }
+        guard end > 0 else { return nil }
+        var client = prefix.prefix(end)
+        if client[0] == 0x22 { client = client.dropFirst(1) }
+        var n = 0
+        while n < client.count, client[n] != 0x2C, client[n] != 0x22, client[n] != 0x20 { n += 1 }
+        return n > 0 ? client.prefix(n) : nil
+    }
+
     public let variant: NCSAVariant
 
     public init(_ variant: NCSAVariant) { self.variant = variant }
@@ -21,7 +43,7 @@ public struct NCSAParser: Sendable {
     public func parse(_ line: ByteSpan, into hit: inout Hit) -> Bool {
         var s = FieldScanner(line)
         if variant == .vhostCombined {
-            guard let vhost = s.token(), s.space() else { return false }
+            guard let vhost = s.token(), vhost[vhost.count - 1] != 0x2C, s.space() else { return false }
             // `host:port`; an IPv6 literal vhost keeps its brackets.
             var n = vhost.count
             var i = n - 1
@@ -31,15 +53,13 @@ public struct NCSAParser: Sendable {
         } else {
             hit.host = .empty
         }
-        guard let client = s.token(), s.space(),
-              s.token() != nil, s.space(),          // %l identity
-              s.token() != nil, s.space()           // %u user
-        else { return false }
+        // `%h %l %u` end at the `[` of the time. Proxies often log an X-Forwarded-For list as
+        // `%h` ("10.0.0.2, 10.0.0.1" or quoted), so take %u and %l from the right and let the
+        // client be what is left; its first address is the client's.
+        guard let bracket = s.find(0x5B) else { return false }
+        guard let client = Self.clientBefore(ByteSpan(base: s.p, count: bracket - s.p)) else { return false }
         hit.client = client
-        // A `%u` with spaces (rare, but seen) pushes the time right: find the bracket.
-        if s.p < s.end && s.p.pointee != 0x5B {
-            return false
-        }
+        s.p = bracket
         guard let time = s.bracketedTime(), s.space() else { return false }
         hit.time = time
         guard let request = s.quoted(), s.space() else { return false }

@@ -22,6 +22,13 @@ struct FieldScanner {
         return true
     }
 
+    /// Position of the next `byte`, not moving the cursor.
+    @inline(__always)
+    func find(_ byte: UInt8) -> UnsafePointer<UInt8>? {
+        guard p < end, let hit = memchr(p, Int32(byte), end - p) else { return nil }
+        return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// A run of non-space bytes; nil when empty.
     @inline(__always)
     mutating func token() -> ByteSpan? {

@@ -1,0 +1,130 @@
+import Foundation
+import XCTest
+@testable import ChannelIngest
+
+/// Whole runs on the committed fixture, whose answer the generator wrote independently
+/// (scripts/generate-logs builds each session with its channel, so it never runs ingest).
+final class EndToEndTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func testFixtureMatchesTheGeneratorsAnswer() throws {
+        let logs = Self.root.appendingPathComponent("fixtures/logs")
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.root.appendingPathComponent("fixtures/expected.json"))) as! [String: Any]
+        // Arguments in a scrambled order: results must not depend on it.
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).sorted(by: >).map { logs.appendingPathComponent($0).path }
+        XCTAssertEqual(files.count, 8)
+        let job = try runJob([], configure: { $0.files = files })
+
+        XCTAssertEqual(job.stats.lines, expected["lines"] as? Int)
+        XCTAssertEqual(job.stats.malformed, expected["malformed"] as? Int)
+        XCTAssertEqual(job.stats.hits, expected["hits"] as? Int)
+        XCTAssertEqual(job.stats.botHits, expected["bot_hits"] as? Int)
+        XCTAssertEqual(job.stats.pageviews, expected["pageviews"] as? Int)
+        XCTAssertEqual(job.stats.sessions, expected["sessions"] as? Int)
+        XCTAssertEqual(job.stats.visitors, expected["visitors"] as? Int)
+        XCTAssertEqual(job.stats.files, 8)
+        XCTAssertEqual(job.stats.malformedSamples.count, 5)
+
+        let channels = expected["channels"] as! [[String: Any]]
+        XCTAssertEqual(Set(channels.map { $0["channel"] as! String }), Set(job.aggregates.byChannel.keys.map(\.name)))
+        for c in channels {
+            let name = c["channel"] as! String
+            let got = try XCTUnwrap(job.counts(Channel(name: name)!), name)
+            XCTAssertEqual(got.sessions, c["sessions"] as? Int, name)
+            XCTAssertEqual(got.users.count, c["users"] as? Int, name)
+            XCTAssertEqual(got.pageviews, c["pageviews"] as? Int, name)
+            XCTAssertEqual(got.bounces, c["bounces"] as? Int, name)
+            XCTAssertEqual(got.engaged, c["engaged"] as? Int, name)
+        }
+        let sources = expected["sources"] as! [[String: Any]]
+        XCTAssertEqual(sources.count, job.aggregates.bySource.count)
+        for s in sources {
+            let key = TrafficAggregates.SourceKey(channel: Channel(name: s["channel"] as! String)!, source: s["source"] as! String, medium: s["medium"] as! String)
+            let got = try XCTUnwrap(job.aggregates.bySource[key], "\(key)")
+            XCTAssertEqual(got.sessions, s["sessions"] as? Int)
+            XCTAssertEqual(got.users.count, s["users"] as? Int)
+            XCTAssertEqual(got.pageviews, s["pageviews"] as? Int)
+        }
+        let daily = expected["daily"] as! [[String: Any]]
+        XCTAssertEqual(daily.count, job.aggregates.byDay.count)
+        for d in daily {
+            let (y, m, dd) = (d["date"] as! String).split(separator: "-").map { Int($0)! }.tuple3
+            let key = TrafficAggregates.DayKey(day: LogTime.daysFromCivil(year: y, month: m, day: dd), channel: Channel(name: d["channel"] as! String)!)
+            let got = try XCTUnwrap(job.aggregates.byDay[key])
+            XCTAssertEqual(got.sessions, d["sessions"] as? Int)
+            XCTAssertEqual(got.users.count, d["users"] as? Int)
+        }
+    }
+
+    /// The whole traffic table, reviewed by hand once (golden file).
+    func testTrafficTableGolden() throws {
+        let logs = Self.root.appendingPathComponent("fixtures/logs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
+        let job = try runJob([], configure: { $0.files = files })
+        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats)
+        let golden = try String(contentsOf: Self.root.appendingPathComponent("Tests/ChannelIngestTests/Golden/traffic.csv"), encoding: .utf8)
+        XCTAssertEqual(tables.traffic.render(), golden)
+    }
+
+    func testWrittenReportHasEveryFileAndNoRawAddress() throws {
+        let dir = TempDir()
+        let job = try runJob([[line("192.0.2.77", day0, "/?utm_source==cmd|x&utm_medium=-1"), line("192.0.2.78", day0, "/", ua: "curl/8")]])
+        try ReportWriter.write(job: job, to: dir.path("out"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path("out")).sorted()
+        XCTAssertEqual(names, ["bots.csv", "daily.csv", "landing_pages.csv", "sources.csv", "summary.json", "traffic.csv"])
+        let sources = try String(contentsOfFile: dir.path("out/sources.csv"), encoding: .utf8)
+        XCTAssertTrue(sources.contains("Unassigned,'=cmd|x,'-1,1,1,1,0,0.0000"), sources)
+        for n in names {
+            let text = try String(contentsOfFile: dir.path("out/\(n)"), encoding: .utf8)
+            XCTAssertFalse(text.contains("192.0.2.7"), n)
+        }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path("out/summary.json")))) as! [String: Any]
+        XCTAssertEqual(summary["lines"] as? Int, 2)
+        XCTAssertEqual(summary["bot_hits"] as? Int, 1)
+        XCTAssertEqual(summary["first_time"] as? String, "2026-03-02T00:00:00Z")
+    }
+
+    func testBrokenInputsAreCountedNotFatal() throws {
+        let dir = TempDir()
+        let good = line("192.0.2.1", day0, "/")
+        // A gzip cut in half, an empty file, a binary file next to a good one.
+        var rng = SplitMix(seed: 3)
+        let body = (0..<3000).map { i in line("192.0.2.\(i % 200)", day0 + Int64(i), "/p\(rng.next() % 1000)") }.joined(separator: "\n") + "\n"
+        let gz = gzipBytes(body)
+        let cut = dir.write("cut.log.gz", bytes: Array(gz.prefix(gz.count / 2)))
+        let empty = dir.write("empty.log", "")
+        let binary = dir.write("binary.log", bytes: (0..<5000).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        let ok = dir.write("ok.log", good + "\n")
+        var o = IngestOptions()
+        o.files = [cut, empty, binary, ok]
+        o.siteHosts = ["example.com"]
+        let job = IngestJob(options: o)
+        try job.run()
+        XCTAssertEqual(job.stats.files, 4)
+        XCTAssertEqual(job.stats.damagedFiles, 1)
+        XCTAssertTrue(job.stats.warnings.contains { $0.hasPrefix("\(cut): truncated gzip stream at byte \(gz.count / 2)") }, "\(job.stats.warnings)")
+        XCTAssertTrue(job.stats.warnings.contains("\(empty): empty file"))
+        XCTAssertTrue(job.stats.warnings.contains { $0.hasPrefix("\(binary): no known log format") })
+        XCTAssertEqual(job.stats.lines, job.stats.hits + job.stats.malformed)
+        XCTAssertGreaterThan(job.stats.hits, 1000)
+    }
+
+    func testOnlyUnknownFormatsIsAnError() throws {
+        let dir = TempDir()
+        var o = IngestOptions()
+        o.files = [dir.write("x.log", "hello world\nnot a log\n")]
+        XCTAssertThrowsError(try IngestJob(options: o).run()) { e in
+            guard case IngestError.unknownFormat(let m) = e else { return XCTFail("\(e)") }
+            XCTAssertTrue(m.contains("x.log: no known log format fits its first lines"))
+            XCTAssertTrue(m.contains("--format"))
+        }
+        o.files = [dir.path("missing.log")]
+        XCTAssertThrowsError(try IngestJob(options: o).run()) { e in
+            XCTAssertEqual("\(e)", "cannot open \(dir.path("missing.log")): No such file or directory")
+        }
+    }
+}
+
+extension Array {
+    var tuple3: (Element, Element, Element) { (self[0], self[1], self[2]) }
+}
