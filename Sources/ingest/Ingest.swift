@@ -2,7 +2,28 @@ import ArgumentParser
 import ChannelIngest
 import Foundation
 
+/// Parses the command line and runs it. Errors are one line on stderr (`ingest: …`), without
+/// the usage text ArgumentParser would add, and a documented exit status.
 @main
+enum Main {
+    static func main() {
+        do {
+            var command = try Ingest.parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            let code = Ingest.exitCode(for: error)
+            if code == .success {
+                Ingest.exit(withError: error)  // --help, --version
+            }
+            let message = Ingest.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("ingest: \(message.replacingOccurrences(of: "Error: ", with: ""))\n".utf8))
+            exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",

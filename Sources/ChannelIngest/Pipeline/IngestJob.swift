@@ -50,7 +50,7 @@ public final class IngestJob {
         for path in options.files {
             if path == "-" {
                 // stdin can't be peeked and reopened: read it as it comes.
-                pending.append(InputFile(path: path, format: options.format, firstTime: nil))
+                pending.append(InputFile(path: path, format: options.format, firstTime: nil, detected: options.format != nil))
                 continue
             }
             let peek = try FilePeek.peek(path: path, forced: options.format)
@@ -134,6 +134,15 @@ public final class IngestJob {
             file.malformed += 1
             stats.lines += 1
             sample.withSpan { stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: $0) }
+        }
+        if !file.detected {
+            file.detected = true
+            var sample: [ByteSpan] = []
+            chunk.forEachLine({ if sample.count < LogFormat.detectionLines && !$0.isEmpty { sample.append($0) } }, oversized: { _ in })
+            file.format = LogFormat.detect(sample)
+            if file.format == nil {
+                stats.warnings.append("\(file.path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
+            }
         }
         guard let parser = file.format?.parser else {
             // No format: every line is malformed, and counted.

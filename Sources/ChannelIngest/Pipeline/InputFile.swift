@@ -1,7 +1,10 @@
 /// One input being read: its reader thread, its format, and how far in time it has got.
 final class InputFile {
     let path: String
-    let format: LogFormat?
+    /// nil until known; stdin is detected from its first chunk, as it can't be peeked.
+    var format: LogFormat?
+    /// Whether detection already ran (a file it failed on stays without a format).
+    var detected: Bool
     /// Time of the first line that parsed (from a peek at the file's start).
     let firstTime: Int64?
     var reader: LineReader?
@@ -12,9 +15,10 @@ final class InputFile {
     var progress: Int64
     var finished = false
 
-    init(path: String, format: LogFormat?, firstTime: Int64?) {
+    init(path: String, format: LogFormat?, firstTime: Int64?, detected: Bool = true) {
         self.path = path
         self.format = format
+        self.detected = detected
         self.firstTime = firstTime
         progress = firstTime ?? .min
     }

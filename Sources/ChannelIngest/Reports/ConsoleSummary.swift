@@ -26,7 +26,7 @@ public enum ConsoleSummary {
             out += line(r) + "\n"
         }
         out += "\n\(stats.lines) lines, \(stats.hits) hits, \(stats.botHits) bot hits, \(stats.malformed) malformed"
-        out += String(format: " in %.1f s. Tables in %@/\n", stats.seconds, outDir)
+        out += String(format: " in %.2f s. Tables in %@/\n", stats.seconds, outDir)
         return out
     }
 

@@ -1,0 +1,62 @@
+import XCTest
+@testable import ChannelIngest
+
+/// Random and mutated bytes through every parser: nothing may crash, and every line ends up
+/// either parsed or malformed. (A quick deterministic pass; long fuzzing runs come separately.)
+final class HostileInputTests: XCTestCase {
+    func testMutatedLinesNeverCrashTheParsers() {
+        var rng = SplitMix(seed: 99)
+        let seeds = [
+            line("203.0.113.5", day0, "/p?utm_source=a&gclid=x", ref: "https://www.google.co.uk:8080/x?y#z"),
+            "www.example.com:443 " + line("2001:db8::1", day0, "/", ref: "android-app://com.linkedin.android/"),
+            "\"1.2.3.4, 5.6.7.8\" - - [" + clf(day0) + "] \"GET / HTTP/1.1\" 200 1 \"-\" \"a \\\"b\\\" c\"",
+        ]
+        let lists = try! SourceLists.builtIn()
+        let sources = TrafficSources(rules: ChannelRules(lists: lists))
+        let classifier = ReferrerClassifier(lists: lists, sources: sources, siteHosts: ["example.com"])
+        let bots = try! BotFilter.builtIn()
+        var hit = Hit()
+        var parsed = 0
+        for i in 0..<30_000 {
+            var b = Array(seeds[i % seeds.count].utf8)
+            let edits = Int(rng.next() % 6)
+            for _ in 0...edits where !b.isEmpty {
+                let at = Int(rng.next() % UInt64(b.count))
+                switch rng.next() % 4 {
+                case 0: b[at] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: b.remove(at: at)
+                case 2: b.insert(["\"", "\\", "[", "]", " ", "%", "\0", "\u{FF}"].map { Array($0.utf8)[0] }[Int(rng.next() % 8)], at: at)
+                default: b = Array(b.prefix(at))
+                }
+            }
+            b.withSpan { span in
+                for f in LogFormat.allCases where f.parser.parse(span, into: &hit) {
+                    parsed += 1
+                    _ = classifier.origin(referrer: hit.referrer, requestHost: hit.host)
+                    _ = CampaignParameters.parse(target: hit.target)
+                    _ = PageRules().isPageview(method: hit.method, status: hit.status, target: hit.target)
+                    _ = bots.classify(hit.userAgent)
+                }
+                _ = classifier.origin(referrer: span, requestHost: .empty)
+                _ = CampaignParameters.parse(query: span)
+                _ = LogTime.parseCommonLog(span)
+            }
+        }
+        XCTAssertGreaterThan(parsed, 1000)  // the mutations leave plenty of lines that still parse
+    }
+
+    func testRandomBytesThroughAWholeJob() throws {
+        var rng = SplitMix(seed: 5)
+        let dir = TempDir()
+        let good = (0..<200).map { line("192.0.2.\($0 % 50)", day0 + Int64($0) * 30, "/p\($0 % 7)") }.joined(separator: "\n")
+        var bytes = Array(good.utf8)
+        for _ in 0..<2000 { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+        var o = IngestOptions()
+        o.files = [dir.write("noisy.log", bytes: bytes), dir.write("nul.log", bytes: [UInt8](repeating: 0, count: 100_000))]
+        o.format = .combined
+        let job = IngestJob(options: o)
+        try job.run()
+        XCTAssertEqual(job.stats.lines, job.stats.hits + job.stats.malformed)
+        XCTAssertGreaterThan(job.stats.malformed, 0)
+    }
+}
