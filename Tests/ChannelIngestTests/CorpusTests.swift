@@ -121,14 +121,5 @@ final class CorpusTests: XCTestCase {
 }
 
 func gunzip(_ path: String) -> [UInt8] {
-    let input = try! DecompressedInput(path: path)
-    var out = [UInt8]()
-    let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 65536)
-    defer { buf.deallocate() }
-    while true {
-        let n = input.read(into: buf, capacity: 65536)
-        if n == 0 { break }
-        out.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
-    }
-    return out
+    readToEnd(try! DecompressedInput(path: path))
 }

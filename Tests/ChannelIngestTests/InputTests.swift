@@ -4,15 +4,7 @@ import XCTest
 final class InputTests: XCTestCase {
     private func readAll(_ path: String) throws -> (text: String, input: DecompressedInput) {
         let input = try DecompressedInput(path: path)
-        var out = [UInt8]()
-        let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 1000)
-        defer { buf.deallocate() }
-        while true {
-            let n = input.read(into: buf, capacity: 1000)
-            if n == 0 { break }
-            out.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
-        }
-        return (String(decoding: out, as: UTF8.self), input)
+        return (String(decoding: readToEnd(input), as: UTF8.self), input)
     }
 
     func testPlainTextPassesThrough() throws {

@@ -84,3 +84,16 @@ extension IngestJob {
         Dictionary(uniqueKeysWithValues: aggregates.byChannel.map { ($0.key.name, $0.value.sessions) })
     }
 }
+
+/// Every decompressed byte of an input.
+func readToEnd(_ input: DecompressedInput) -> [UInt8] {
+    var out = [UInt8]()
+    let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 65536)
+    defer { buf.deallocate() }
+    while true {
+        let n = input.read(into: buf, capacity: 65536)
+        if n == 0 { break }
+        out.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
+    }
+    return out
+}

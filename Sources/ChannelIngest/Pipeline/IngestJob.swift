@@ -48,8 +48,9 @@ public final class IngestJob {
         var undetected: [(String, String)] = []
         var totalBytes = 0
         for path in options.files {
-            if path == "-" {
-                // stdin can't be peeked and reopened: read it as it comes.
+            if path == "-" || !Self.isRegularFile(path) {
+                // stdin and pipes (`<(zcat …)`) can't be peeked and reopened: read them as they
+                // come, first, and detect their format from their first chunk.
                 pending.append(InputFile(path: path, format: options.format, firstTime: nil, detected: options.format != nil))
                 continue
             }
@@ -120,6 +121,13 @@ public final class IngestJob {
             stats.warnings.append("no --site given: links between your own pages count as referrals. The most frequent referrer host is \(top.host) (\(top.hits) hits); if that is your site, run again with --site \(top.host)")
         }
         stats.seconds = Date().timeIntervalSince(started)
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        // A path that can't be stat'ed is "regular" here so that opening it reports the error.
+        guard stat(path, &st) == 0 else { return true }
+        return (st.st_mode & S_IFMT) == S_IFREG
     }
 
     /// The earliest time a file that has reached `progress` may still produce.
