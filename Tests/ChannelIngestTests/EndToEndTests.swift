@@ -68,7 +68,8 @@ final class EndToEndTests: XCTestCase {
 
     func testWrittenReportHasEveryFileAndNoRawAddress() throws {
         let dir = TempDir()
-        let job = try runJob([[line("192.0.2.77", day0, "/?utm_source==cmd|x&utm_medium=-1"), line("192.0.2.78", day0, "/", ua: "curl/8")]])
+        let job = try runJob([[line("192.0.2.77", day0, "/?utm_source==cmd|x&utm_medium=-1"), line("192.0.2.78", day0, "/", ua: "curl/8"),
+                               "192.0.2.79 - - [garbage"]])
         try ReportWriter.write(job: job, to: dir.path("out"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path("out")).sorted()
         XCTAssertEqual(names, ["bots.csv", "daily.csv", "landing_pages.csv", "sources.csv", "summary.json", "traffic.csv"])
@@ -79,7 +80,9 @@ final class EndToEndTests: XCTestCase {
             XCTAssertFalse(text.contains("192.0.2.7"), n)
         }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path("out/summary.json")))) as! [String: Any]
-        XCTAssertEqual(summary["lines"] as? Int, 2)
+        XCTAssertEqual(summary["lines"] as? Int, 3)
+        XCTAssertEqual(summary["malformed"] as? Int, 1)
+        XCTAssertEqual((summary["malformed_samples"] as? [[String: Any]])?.first?["text"] as? String, "[ip] - - [garbage")
         XCTAssertEqual(summary["bot_hits"] as? Int, 1)
         XCTAssertEqual(summary["first_time"] as? String, "2026-03-02T00:00:00Z")
     }

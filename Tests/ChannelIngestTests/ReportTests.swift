@@ -52,3 +52,14 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.url.path), ["t.csv"])
     }
 }
+
+extension ReportTests {
+    func testAddressesAreMaskedInSamples() {
+        XCTAssertEqual(AddressRedaction.redact(#"203.0.113.7 - - [x] "GET /v1.2.3/a HTTP/1.1" 200"#),
+                       #"[ip] - - [x] "GET /v1.2.3/a HTTP/1.1" 200"#)
+        XCTAssertEqual(AddressRedaction.redact("2001:db8::1 and ::1 and fe80::1%eth0, 10.0.0.1,192.168.1.1"),
+                       "[ip] and [ip] and [ip]%eth0, [ip],[ip]")
+        XCTAssertEqual(AddressRedaction.redact("1.2.3.4:8080 2001:0db8:0:0:0:0:0:1"), "[ip]:8080 [ip]")
+        XCTAssertEqual(AddressRedaction.redact("10/Oct/2000:13:55:36 1.2.3 cafe"), "10/Oct/2000:13:55:36 1.2.3 cafe")
+    }
+}

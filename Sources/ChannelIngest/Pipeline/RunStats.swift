@@ -3,7 +3,7 @@ public struct RunStats {
     public struct MalformedSample: Equatable {
         public var file: String
         public var line: Int
-        /// The line's first 200 bytes, invalid UTF-8 repaired.
+        /// The line's first 200 bytes, invalid UTF-8 repaired, IP addresses masked.
         public var text: String
     }
 
@@ -36,7 +36,7 @@ public struct RunStats {
     mutating func noteMalformed(file: String, line: Int, bytes: ByteSpan) {
         malformed += 1
         if malformedSamples.count < Self.maxSamples {
-            malformedSamples.append(MalformedSample(file: file, line: line, text: bytes.prefix(200).string))
+            malformedSamples.append(MalformedSample(file: file, line: line, text: AddressRedaction.redact(bytes.prefix(200).string)))
         }
     }
 
