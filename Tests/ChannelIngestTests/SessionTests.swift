@@ -165,3 +165,42 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+extension SessionTests {
+    /// One line dated 2100 (or 1970) early in a log must not turn the lines after it into
+    /// "late" ones: out-of-order lines after it are still put in time order. Each visitor here
+    /// lands from Google, then a tagged link 60 s later (a new session), then an internal page
+    /// at 120 s, which the server logged before the tagged one.
+    func testAStrayTimestampDoesNotBreakOrdering() throws {
+        var lines: [String] = []
+        for v in 0..<20 {
+            let ip = "198.51.100.\(v)", t = day0 + Int64(v) * 600
+            lines.append(line(ip, t, "/", ref: "https://www.google.com/"))
+            lines.append(line(ip, t + 120, "/c", ref: "https://www.example.com/"))
+            lines.append(line(ip, t + 60, "/?utm_source=news&utm_medium=email"))
+        }
+        lines.insert(line("203.0.113.99", LogTime.daysFromCivil(year: 2100, month: 1, day: 1) * 86400, "/x"), at: 1)
+        lines.insert(line("203.0.113.98", 0, "/y"), at: 2)
+        let job = try runJob([lines])
+        XCTAssertEqual(job.counts(.organicSearch)?.sessions, 20)
+        XCTAssertEqual(job.counts(.organicSearch)?.pageviews, 20)
+        XCTAssertEqual(job.counts(.email)?.sessions, 20)
+        XCTAssertEqual(job.counts(.email)?.pageviews, 40)
+        XCTAssertEqual(job.counts(.direct)?.sessions, 2)
+        XCTAssertEqual(job.stats.firstTime, 0)
+    }
+}
+
+extension SessionTests {
+    func testProgressIgnoresUnconfirmedStrayTimes() {
+        var p = TimeProgress(start: 0, window: 600)
+        for t: Int64 in [100, 4_102_444_800, 160, 220] { p.observe(t) }
+        XCTAssertEqual(p.value, 160)            // 2100 was never confirmed
+        var q = TimeProgress(start: 0, window: 600)
+        for t: Int64 in [100, 50_000, 50_010] { q.observe(t) }
+        XCTAssertEqual(q.value, 50_000)         // a real quiet gap is
+        var r = TimeProgress(start: 0, window: 600)
+        for t: Int64 in [1000, 900, 1100] { r.observe(t) }
+        XCTAssertEqual(r.value, 1000)           // 900 is within the window: 1000 stands
+    }
+}

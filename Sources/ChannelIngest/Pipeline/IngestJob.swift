@@ -12,7 +12,7 @@ public final class IngestJob {
     public private(set) var aggregates: TrafficAggregates!
     public private(set) var stage: TrafficStage!
     public private(set) var inputs: [InputSummary] = []
-    private var progress: ProgressLine?
+    private var progressLine: ProgressLine?
 
     public struct InputSummary {
         public var file: String
@@ -51,7 +51,7 @@ public final class IngestJob {
             if path == "-" || !Self.isRegularFile(path) {
                 // stdin and pipes (`<(zcat …)`) can't be peeked and reopened: read them as they
                 // come, first, and detect their format from their first chunk.
-                pending.append(InputFile(path: path, format: options.format, firstTime: nil, detected: options.format != nil))
+                pending.append(InputFile(path: path, format: options.format, firstTime: nil, window: options.reorderWindow, detected: options.format != nil))
                 continue
             }
             let peek = try FilePeek.peek(path: path, forced: options.format)
@@ -61,7 +61,7 @@ public final class IngestJob {
             } else if peek.format == nil {
                 undetected.append((path, peek.firstLine))
             }
-            pending.append(InputFile(path: path, format: peek.format, firstTime: peek.firstTime))
+            pending.append(InputFile(path: path, format: peek.format, firstTime: peek.firstTime, window: options.reorderWindow))
         }
         if !undetected.isEmpty && undetected.count == pending.count {
             let (path, line) = undetected[0]
@@ -71,7 +71,7 @@ public final class IngestJob {
             stats.warnings.append("\(path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
         }
         pending.sort { ($0.firstTime ?? .min, $0.path) < ($1.firstTime ?? .min, $1.path) }
-        if !options.quiet && isatty(2) != 0 { progress = ProgressLine(totalBytes: totalBytes) }
+        if !options.quiet && isatty(2) != 0 { progressLine = ProgressLine(totalBytes: totalBytes) }
 
         let window = options.reorderWindow
         var active: [InputFile] = []
@@ -80,31 +80,31 @@ public final class IngestJob {
         while true {
             // Start every pending file whose first line is within reach of the slowest open one.
             while next < pending.count,
-                  active.isEmpty || (pending[next].firstTime ?? .min) <= active.map(\.progress).min()! &+ window {
+                  active.isEmpty || (pending[next].firstTime ?? .min) <= active.map(\.progress.value).min()! &+ window {
                 try pending[next].start()
                 active.append(pending[next])
                 next += 1
             }
-            guard let file = active.min(by: { ($0.progress, $0.path) < ($1.progress, $1.path) }) else { break }
+            guard let file = active.min(by: { ($0.progress.value, $0.path) < ($1.progress.value, $1.path) }) else { break }
             let reader = file.reader!
             if let chunk = reader.next() {
                 read(chunk, of: file, hit: &hit, sessionizer: sessionizer)
                 reader.recycle(chunk)
-                progress?.update(bytesDone: reader.input.compressedOffset, lines: stats.lines)
+                progressLine?.update(bytesDone: reader.input.compressedOffset, lines: stats.lines)
             } else {
                 finish(file)
                 active.removeAll { $0 === file }
                 stats.files += 1
             }
             // Nothing earlier than this can still arrive.
-            var watermark = active.map { Self.earliestPossible(after: $0.progress, window: window) }.min() ?? .max
+            var watermark = active.map { Self.earliestPossible(after: $0.progress.value, window: window) }.min() ?? .max
             if next < pending.count {
                 watermark = min(watermark, Self.earliestPossible(after: pending[next].firstTime ?? .min, window: window))
             }
             sessionizer.advance(to: watermark)
         }
         sessionizer.finish()
-        progress?.clear()
+        progressLine?.clear()
 
         stats.botHitsByFamily = Dictionary(uniqueKeysWithValues: stage.bots.families.enumerated().compactMap { i, f in
             stage.botHits[i] > 0 ? (f, stage.botHits[i]) : nil
@@ -165,7 +165,8 @@ public final class IngestJob {
             return
         }
         var lines = 0, hits = 0
-        var minTime = Int64.max, maxTime = file.progress
+        var minTime = Int64.max, maxTime = Int64.min
+        var progress = file.progress
         let stage = self.stage!
         chunk.forEachLine { line in
             lines += 1
@@ -173,6 +174,7 @@ public final class IngestJob {
                 hits += 1
                 if hit.time < minTime { minTime = hit.time }
                 if hit.time > maxTime { maxTime = hit.time }
+                progress.observe(hit.time)
                 if let e = stage.event(for: hit) { sessionizer.push(e) }
             } else {
                 file.malformed += 1
@@ -191,7 +193,7 @@ public final class IngestJob {
             stats.noteTime(minTime)
             stats.noteTime(maxTime)
         }
-        file.progress = maxTime
+        file.progress = progress
     }
 
     private func finish(_ file: InputFile) {
@@ -206,7 +208,7 @@ public final class IngestJob {
         inputs.append(InputSummary(file: file.path, format: file.format?.rawValue ?? "unknown",
                                    bytes: input.decompressedBytes, lines: file.lines,
                                    malformed: file.malformed, damage: damage))
-        progress?.finishFile(bytes: input.fileSize ?? input.compressedOffset)
+        progressLine?.finishFile(bytes: input.fileSize ?? input.compressedOffset)
         file.reader = nil
         file.finished = true
     }

@@ -11,16 +11,16 @@ final class InputFile {
     var lineNumber = 0
     var lines = 0
     var malformed = 0
-    /// Latest timestamp read from this file so far.
-    var progress: Int64
+    /// How far in time the file has got.
+    var progress: TimeProgress
     var finished = false
 
-    init(path: String, format: LogFormat?, firstTime: Int64?, detected: Bool = true) {
+    init(path: String, format: LogFormat?, firstTime: Int64?, window: Int64, detected: Bool = true) {
         self.path = path
         self.format = format
         self.detected = detected
         self.firstTime = firstTime
-        progress = firstTime ?? .min
+        progress = TimeProgress(start: firstTime ?? .min, window: window)
     }
 
     /// Opens the file for streaming.

@@ -14,13 +14,15 @@ public final class TrafficAggregates {
         public var value = 0.0
         public var users = Set<UInt64>()
 
-        mutating func add(_ s: Session) {
+        /// Adds a session; `countUsers` is off where a table shows no users (landing pages),
+        /// since the visitor sets are the costliest part.
+        mutating func add(_ s: Session, countUsers: Bool = true) {
             sessions += 1
             pageviews += s.pageviews
             durationSeconds += s.duration
             if s.isBounce { bounces += 1 }
             if s.isEngaged { engaged += 1 }
-            users.insert(s.visitor)
+            if countUsers { users.insert(s.visitor) }
         }
     }
 
@@ -73,7 +75,7 @@ public final class TrafficAggregates {
             sourceKeys[s.source] = key
         }
         bySource[key, default: Counts()].add(s)
-        byLanding[LandingKey(channel: channel, page: s.landingPage), default: Counts()].add(s)
+        byLanding[LandingKey(channel: channel, page: s.landingPage), default: Counts()].add(s, countUsers: false)
         byDay[DayKey(day: zone.day(of: s.start), channel: channel), default: Counts()].add(s)
         visitors.insert(s.visitor)
     }
