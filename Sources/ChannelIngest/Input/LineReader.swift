@@ -117,7 +117,7 @@ public final class LineReader {
             } else {
                 // No newline in a whole chunk: one oversized line.
                 pendingOversized.append(Array(UnsafeBufferPointer(start: chunk.storage, count: LineReader.sampleLength)))
-                recycleLocal(chunk)
+                recycle(chunk)
             }
             atEnd = skipToNextLine(into: &carry)
         }
@@ -136,14 +136,6 @@ public final class LineReader {
             i -= 1
         }
         return nil
-    }
-
-    private func recycleLocal(_ chunk: LineChunk) {
-        chunk.count = 0
-        chunk.oversizedLinesBefore.removeAll(keepingCapacity: true)
-        condition.lock()
-        free.append(chunk)
-        condition.unlock()
     }
 
     /// Discards bytes up to and including the next newline; what follows starts `carry`.
