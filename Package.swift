@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // zlib from the system (`apt-get install zlib1g-dev`), seen through a module map.
@@ -19,7 +20,7 @@ let package = Package(
         ),
         .target(
             name: "ChannelIngest",
-            dependencies: ["CZlib"],
+            dependencies: ["CZlib", .product(name: "TOMLKit", package: "TOMLKit")],
             resources: [.copy("Channels/Lists"), .copy("Traffic/BotList")]
         ),
         .executableTarget(

@@ -46,20 +46,23 @@ extension Ingest {
         @Argument(help: "Log files: gzip or plain text, in any order; - reads standard input.")
         var files: [String] = []
 
+        @Option(help: "Settings file (TOML); flags given here win over it. See --print-config.")
+        var config: String?
+
         @Option(name: .customLong("site"), help: "Your site's host (covers www. and other subdomains). Repeatable.")
         var sites: [String] = []
 
-        @Option(help: "auto, combined, common or vhost_combined.")
-        var format: String = "auto"
+        @Option(help: "auto, combined, common or vhost_combined (default: auto).")
+        var format: String?
 
-        @Option(help: "Zone for days: an IANA name (Europe/Berlin) or an offset (+0200).")
-        var timezone: String = "UTC"
+        @Option(help: "Zone for days: an IANA name (Europe/Berlin) or an offset (+0200). Default: UTC.")
+        var timezone: String?
 
-        @Option(help: "Folder for the tables.")
-        var out: String = "ingest-report"
+        @Option(help: "Folder for the tables (default: ingest-report).")
+        var out: String?
 
-        @Option(name: .customLong("session-timeout"), help: "Minutes of inactivity that end a session.")
-        var sessionTimeout: Int = 30
+        @Option(name: .customLong("session-timeout"), help: "Minutes of inactivity that end a session (default: 30).")
+        var sessionTimeout: Int?
 
         @Option(name: .customLong("exclude-path"), help: "A path prefix whose hits are never pageviews (e.g. /api/). Repeatable.")
         var excludePaths: [String] = []
@@ -73,46 +76,60 @@ extension Ingest {
         @Flag(help: "Print summary.json on stdout instead of the table.")
         var json = false
 
+        @Flag(name: .customLong("print-config"), help: "Print the effective settings as a config file and exit.")
+        var printConfig = false
+
         func validate() throws {
-            if format != "auto" && LogFormat(rawValue: format) == nil {
+            if let format, format != "auto" && LogFormat(rawValue: format) == nil {
                 throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            if sessionTimeout <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
+            if let t = sessionTimeout, t <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
             if let m = maxMalformed, !(0...1).contains(m) { throw ValidationError("--max-malformed is a fraction between 0 and 1, e.g. 0.05") }
-            if files.isEmpty { throw ValidationError("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input") }
+            if files.isEmpty && !printConfig { throw ValidationError("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input") }
         }
 
-        func run() throws {
+        /// The config file's settings with this command line's flags laid over them.
+        func options() throws -> IngestOptions {
             var o = IngestOptions()
+            if let config { o = try IngestOptions(config: IngestConfig.load(path: config), origin: config) }
             o.files = files
-            o.siteHosts = sites
-            o.format = LogFormat(rawValue: format)
-            o.timezone = timezone
-            o.outDir = out
-            o.sessionTimeout = Int64(sessionTimeout) * 60
-            o.excludedPathPrefixes = excludePaths
+            if !sites.isEmpty { o.siteHosts = sites }
+            if let format { o.format = LogFormat(rawValue: format) }
+            if let timezone { o.timezone = timezone }
+            if let out { o.outDir = out }
+            if let sessionTimeout { o.sessionTimeout = Int64(sessionTimeout) * 60 }
+            if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
             o.maxMalformed = maxMalformed
             o.quiet = quiet
             o.json = json
+            return o
+        }
+
+        func run() throws {
             do {
+                let o = try options()
+                if printConfig {
+                    print(o.asConfig.render(), terminator: "")
+                    return
+                }
                 let job = IngestJob(options: o)
                 try job.run()
-                try ReportWriter.write(job: job, to: out)
+                try ReportWriter.write(job: job, to: o.outDir)
                 if !quiet {
                     for w in job.stats.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
                     if job.stats.malformed > 0 {
-                        FileHandle.standardError.write(Data("\(job.stats.malformed) malformed lines (samples in \(out)/summary.json)\n".utf8))
+                        FileHandle.standardError.write(Data("\(job.stats.malformed) malformed lines (samples in \(o.outDir)/summary.json)\n".utf8))
                     }
                 }
                 if json {
                     print(SummaryJSON.render(stats: job.stats, inputs: job.inputs), terminator: "")
                 } else if !quiet {
-                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: out), terminator: "")
+                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: o.outDir), terminator: "")
                 }
                 if let limit = maxMalformed, job.stats.lines > 0 {
                     let ratio = Double(job.stats.malformed) / Double(job.stats.lines)
                     if ratio > limit {
-                        throw IngestError.tooManyMalformed(String(format: "%.4f of lines were malformed, more than --max-malformed %.4f allows (samples in %@/summary.json)", ratio, limit, out))
+                        throw IngestError.tooManyMalformed(String(format: "%.4f of lines were malformed, more than --max-malformed %.4f allows (samples in %@/summary.json)", ratio, limit, o.outDir))
                     }
                 }
             } catch let e as IngestError {

@@ -31,10 +31,14 @@ public final class IngestJob {
     public func run() throws {
         let started = Date()
         let lists = try SourceLists.builtIn()
+        for (category, entries) in options.extraSources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            try lists.add(text: entries.joined(separator: "\n"), category: category, origin: "\(options.configOrigin) [sources] \(category.rawValue)")
+        }
+        let bots = try BotFilter.builtIn(extra: options.extraBots)
         let sources = TrafficSources(rules: ChannelRules(lists: lists))
         let zone = try ReportTimeZone(options.timezone)
         let referrers = ReferrerClassifier(lists: lists, sources: sources, siteHosts: options.siteHosts)
-        stage = TrafficStage(bots: try BotFilter.builtIn(),
+        stage = TrafficStage(bots: bots,
                              pageRules: PageRules(assetExtensions: options.assetExtensions, excludedPrefixes: options.excludedPathPrefixes),
                              referrers: referrers, sources: sources, keyer: .random())
         let aggregates = TrafficAggregates(sources: sources, zone: zone)

@@ -15,6 +15,48 @@ public struct IngestOptions: Sendable {
     public var json = false
     public var excludedPathPrefixes: [String] = []
     public var assetExtensions = PageRules.defaultAssetExtensions
+    /// Source-list entries added from the config, by list.
+    public var extraSources: [SourceCategory: [String]] = [:]
+    /// Bot patterns added from the config, by family.
+    public var extraBots: [String: [String]] = [:]
+    /// Where `extraSources` / `extraBots` came from, for error messages.
+    public var configOrigin = "config"
 
     public init() {}
+
+    /// Options from a config file; the command line then overrides what it sets.
+    public init(config c: IngestConfig, origin: String) throws {
+        siteHosts = c.site
+        if c.format != "auto" {
+            guard let f = LogFormat(rawValue: c.format) else {
+                throw IngestError.unusableInput("\(origin): format \"\(c.format)\" is not one of auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            format = f
+        }
+        timezone = c.timezone
+        outDir = c.out
+        sessionTimeout = Int64(c.sessionTimeoutMinutes) * 60
+        reorderWindow = Int64(c.reorderWindowSeconds)
+        excludedPathPrefixes = c.excludedPaths
+        assetExtensions = c.assetExtensions
+        extraSources = c.sources
+        extraBots = c.bots
+        configOrigin = origin
+    }
+
+    /// The effective settings in config-file form (`--print-config`).
+    public var asConfig: IngestConfig {
+        var c = IngestConfig()
+        c.site = siteHosts
+        c.format = format?.rawValue ?? "auto"
+        c.timezone = timezone
+        c.out = outDir
+        c.sessionTimeoutMinutes = Int(sessionTimeout / 60)
+        c.reorderWindowSeconds = Int(reorderWindow)
+        c.excludedPaths = excludedPathPrefixes
+        c.assetExtensions = assetExtensions
+        c.sources = extraSources
+        c.bots = extraBots
+        return c
+    }
 }

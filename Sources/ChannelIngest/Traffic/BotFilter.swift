@@ -48,12 +48,19 @@ public final class BotFilter: @unchecked Sendable {
         if families.firstIndex(of: BotFilter.unlistedFamily) == nil { families.append(BotFilter.unlistedFamily) }
     }
 
-    /// The list shipped with ingest.
-    public static func builtIn() throws -> BotFilter {
+    /// The list shipped with ingest, plus `extra` patterns by family (from the config).
+    public static func builtIn(extra: [String: [String]] = [:]) throws -> BotFilter {
         guard let url = Bundle.module.url(forResource: "bots", withExtension: "txt", subdirectory: "BotList") else {
             throw IngestError.unusableInput("the built-in bot list is missing from the resources")
         }
-        return try BotFilter(text: String(contentsOf: url, encoding: .utf8))
+        var text = try String(contentsOf: url, encoding: .utf8)
+        // Extra patterns go first, so a user's family or exception decides before the built-in ones.
+        var head = ""
+        for (family, patterns) in extra.sorted(by: { $0.key < $1.key }) {
+            head += "[\(family)]\n" + patterns.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n") + "\n"
+        }
+        text = head + text
+        return try BotFilter(text: text)
     }
 
     /// The family index of a bot User-Agent, or nil for a browser. Slow (a scan of every

@@ -1,0 +1,235 @@
+import Foundation
+import TOMLKit
+
+/// `ingest.toml`: the settings a nightly job keeps in a file rather than on its command line.
+///
+/// Every key is optional; a flag given on the command line wins over the file. Unknown keys and
+/// values of the wrong type are errors that name the file, the line and the key, so a typo never
+/// silently falls back to a default. `ingest --print-config` writes the effective settings in
+/// this format, a good starting file.
+public struct IngestConfig: Equatable, Sendable {
+    public var site: [String] = []
+    public var timezone = "UTC"
+    public var format = "auto"
+    public var out = "ingest-report"
+    public var sessionTimeoutMinutes = 30
+    public var reorderWindowSeconds = 600
+    public var excludedPaths: [String] = []
+    public var assetExtensions = PageRules.defaultAssetExtensions
+    /// Extra source-list entries by list (`search`, `social`, …), in list-file syntax
+    /// (`pattern [source name]`); they override built-in entries for the same pattern.
+    public var sources: [SourceCategory: [String]] = [:]
+    /// Extra bot patterns by family; the family `not-a-bot` lists exceptions.
+    public var bots: [String: [String]] = [:]
+
+    public init() {}
+
+    /// Reads and checks a config file.
+    public static func load(path: String) throws -> IngestConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw IngestError.unusableInput("cannot read the config \(path): no such file (ingest --print-config > \(path) writes one)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw IngestError.unusableInput("cannot read the config \(path): permission denied or not a file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw IngestError.unusableInput("cannot read the config \(path): it is not UTF-8 text")
+        }
+        return try parse(text, origin: path)
+    }
+
+    /// Parses config text; `origin` names it in error messages.
+    public static func parse(_ text: String, origin: String) throws -> IngestConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw IngestError.unusableInput("\(origin):\(e.source.begin.line): \(e.description)")
+        }
+        let reader = ConfigReader(text: text, origin: origin)
+        var c = IngestConfig()
+        for key in table.keys {
+            let value = table[key]!
+            switch key {
+            case "site": c.site = try reader.strings(value, key: key)
+            case "timezone": c.timezone = try reader.string(value, key: key)
+            case "format": c.format = try reader.string(value, key: key)
+            case "out": c.out = try reader.string(value, key: key)
+            case "session_timeout_minutes": c.sessionTimeoutMinutes = try reader.positiveInt(value, key: key)
+            case "reorder_window_seconds": c.reorderWindowSeconds = try reader.positiveInt(value, key: key)
+            case "excluded_paths": c.excludedPaths = try reader.strings(value, key: key)
+            case "asset_extensions": c.assetExtensions = try reader.strings(value, key: key).map { $0.lowercased() }
+            case "sources":
+                let t = try reader.table(value, key: key)
+                for k in t.keys {
+                    guard let category = SourceCategory(rawValue: k) else {
+                        throw reader.unknown(k, in: "sources", known: SourceCategory.allCases.map(\.rawValue))
+                    }
+                    let entries = try reader.strings(t[k]!, key: k, table: "sources")
+                    if !entries.isEmpty { c.sources[category] = entries }
+                }
+            case "bots":
+                let t = try reader.table(value, key: key)
+                for k in t.keys {
+                    let patterns = try reader.strings(t[k]!, key: k, table: "bots")
+                    if !patterns.isEmpty { c.bots[k] = patterns }
+                }
+            default:
+                throw reader.unknown(key, in: nil, known: topLevelKeys)
+            }
+        }
+        return c
+    }
+
+    static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
+                               "excluded_paths", "asset_extensions", "sources", "bots"]
+
+    /// The settings as a commented TOML file (`--print-config`).
+    public func render() -> String {
+        func list(_ a: [String]) -> String { "[" + a.map(Self.quoted).joined(separator: ", ") + "]" }
+        var s = """
+        # ingest.toml — read with `ingest --config ingest.toml …`; a flag on the command line wins.
+
+        # Your site's hosts: example.com covers www.example.com and every other subdomain.
+        site = \(list(site))
+        # Zone for calendar days (IANA name such as "Europe/Berlin", or "+0200").
+        timezone = \(Self.quoted(timezone))
+        # Log format: "auto" (decided per file), \(LogFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")).
+        format = \(Self.quoted(format))
+        # Folder for the tables.
+        out = \(Self.quoted(out))
+        # Minutes without a pageview that end a session.
+        session_timeout_minutes = \(sessionTimeoutMinutes)
+        # How far out of time order one file's lines may be (seconds) and still be sessionized as if sorted.
+        reorder_window_seconds = \(reorderWindowSeconds)
+        # Path prefixes whose hits are never pageviews (e.g. "/api/").
+        excluded_paths = \(list(excludedPaths))
+        # Extensions that make a path an asset, not a page.
+        asset_extensions = \(list(assetExtensions))
+
+        # Extra source-list entries, added to (and overriding) the built-in lists:
+        # "host-pattern [source name]", patterns as in the built-in lists (google.*, *.example.com).
+        [sources]
+
+        """
+        for category in SourceCategory.allCases {
+            s += "\(category.rawValue) = \(list(sources[category] ?? []))\n"
+        }
+        s += """
+
+        # Extra bot User-Agent patterns (case-insensitive substrings) by family; a family named
+        # "not-a-bot" lists browser tokens that must never count as bots.
+        [bots]
+
+        """
+        for (family, patterns) in bots.sorted(by: { $0.key < $1.key }) {
+            s += "\(Self.quoted(family)) = \(list(patterns))\n"
+        }
+        return s
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if u.value < 0x20 || u.value == 0x7F { out += String(format: "\\u%04X", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Typed access to config values with errors that point at the line of the key.
+struct ConfigReader {
+    let text: String
+    let origin: String
+
+    func string(_ v: TOMLValueConvertible, key: String, table: String? = nil) throws -> String {
+        guard let s = v.string else { throw wrongType(key, in: table, want: "a string", got: v) }
+        return s
+    }
+
+    func strings(_ v: TOMLValueConvertible, key: String, table: String? = nil) throws -> [String] {
+        if let s = v.string { return [s] }
+        guard let a = v.array else { throw wrongType(key, in: table, want: "a list of strings", got: v) }
+        return try a.map { item in
+            guard let s = item.string else { throw wrongType(key, in: table, want: "a list of strings", got: item) }
+            return s
+        }
+    }
+
+    func positiveInt(_ v: TOMLValueConvertible, key: String, table: String? = nil) throws -> Int {
+        guard let i = v.int else { throw wrongType(key, in: table, want: "a whole number", got: v) }
+        guard i > 0 else { throw IngestError.unusableInput("\(origin):\(line(of: key, in: table)): `\(key)` must be greater than 0") }
+        return i
+    }
+
+    func table(_ v: TOMLValueConvertible, key: String) throws -> TOMLTable {
+        guard let t = v.table else { throw wrongType(key, in: nil, want: "a table ([\(key)])", got: v) }
+        return t
+    }
+
+    func wrongType(_ key: String, in table: String?, want: String, got: TOMLValueConvertible) -> IngestError {
+        let name = table.map { "\($0).\(key)" } ?? key
+        let kind: String
+        switch got.type {
+        case .int: kind = "an integer"
+        case .double: kind = "a decimal number"
+        case .bool: kind = "true/false"
+        case .array: kind = "a list"
+        case .table: kind = "a table"
+        case .string: kind = "a string"
+        default: kind = "a date or time"
+        }
+        return .unusableInput("\(origin):\(line(of: key, in: table)): `\(name)` must be \(want), not \(kind)")
+    }
+
+    func unknown(_ key: String, in table: String?, known: [String]) -> IngestError {
+        let name = table.map { "\($0).\(key)" } ?? key
+        let near = known.min { editDistance($0, key) < editDistance($1, key) }
+        let hint = near.map { editDistance($0, key) <= 3 ? " (did you mean `\($0)`?)" : "" } ?? ""
+        return .unusableInput("\(origin):\(line(of: key, in: table)): unknown key `\(name)`\(hint); known keys: \(known.joined(separator: ", "))")
+    }
+
+    /// The line where `key` is set (inside `[table]` when given); TOMLKit does not keep
+    /// positions, so this reads the text.
+    func line(of key: String, in table: String?) -> Int {
+        var current: String?
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let l = raw.trimmingCharacters(in: .whitespaces)
+            if l.hasPrefix("[") {
+                current = l.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")).split(separator: "#").first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")) }
+                if table == nil && current == key { return i + 1 }
+                continue
+            }
+            guard current == table else { continue }
+            for form in [key, "\"\(key)\"", "'\(key)'"] where l.hasPrefix(form) {
+                let rest = l.dropFirst(form.count).trimmingCharacters(in: .whitespaces)
+                if rest.hasPrefix("=") || rest.hasPrefix(".") { return i + 1 }
+            }
+        }
+        return 1
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    var row = Array(0...y.count)
+    for i in 1...max(x.count, 1) where !x.isEmpty {
+        var prev = row[0]
+        row[0] = i
+        for j in 1...max(y.count, 1) where !y.isEmpty {
+            let cur = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (x[i - 1] == y[j - 1] ? 0 : 1))
+            prev = cur
+        }
+    }
+    return row[y.count]
+}

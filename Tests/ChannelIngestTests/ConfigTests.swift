@@ -1,0 +1,85 @@
+import XCTest
+@testable import ChannelIngest
+
+final class ConfigTests: XCTestCase {
+    func testFullConfig() throws {
+        let c = try IngestConfig.parse("""
+        site = ["example.com", "shop.example.org"]
+        timezone = "Europe/Berlin"
+        session_timeout_minutes = 45
+        excluded_paths = "/api/"
+
+        [sources]
+        search = ["search.internal-portal.net portal"]
+        spam = ["spam.example"]
+
+        [bots]
+        monitor = ["acme-healthcheck/"]
+        not-a-bot = ["acme-kiosk-browser"]
+        """, origin: "t.toml")
+        XCTAssertEqual(c.site, ["example.com", "shop.example.org"])
+        XCTAssertEqual(c.timezone, "Europe/Berlin")
+        XCTAssertEqual(c.sessionTimeoutMinutes, 45)
+        XCTAssertEqual(c.excludedPaths, ["/api/"])
+        XCTAssertEqual(c.format, "auto")
+        XCTAssertEqual(c.sources[.search], ["search.internal-portal.net portal"])
+        XCTAssertEqual(c.bots["monitor"], ["acme-healthcheck/"])
+    }
+
+    func testTyposAndWrongTypesNameTheLine() {
+        func message(_ text: String) -> String {
+            do { _ = try IngestConfig.parse(text, origin: "ingest.toml"); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message("site = [\"a.com\"]\n\nsesion_timeout_minutes = 5\n"),
+                       "ingest.toml:3: unknown key `sesion_timeout_minutes` (did you mean `session_timeout_minutes`?); known keys: site, timezone, format, out, session_timeout_minutes, reorder_window_seconds, excluded_paths, asset_extensions, sources, bots")
+        XCTAssertEqual(message("site = \"a.com\"\nsession_timeout_minutes = \"30\"\n"),
+                       "ingest.toml:2: `session_timeout_minutes` must be a whole number, not a string")
+        XCTAssertEqual(message("[sources]\nsearch = [\"a\"]\nsocal = [\"b\"]\n"),
+                       "ingest.toml:3: unknown key `sources.socal` (did you mean `social`?); known keys: search, social, video, shopping, webmail, unwanted, spam")
+        XCTAssertEqual(message("[sources]\nsearch = [1, 2]\n"),
+                       "ingest.toml:2: `sources.search` must be a list of strings, not an integer")
+        XCTAssertEqual(message("session_timeout_minutes = 0\n"), "ingest.toml:1: `session_timeout_minutes` must be greater than 0")
+        XCTAssertTrue(message("site = [\"a\"\n").hasPrefix("ingest.toml:1: "), message("site = [\"a\"\n"))
+    }
+
+    func testPrintedConfigReadsBackTheSame() throws {
+        var o = IngestOptions()
+        o.siteHosts = ["example.com"]
+        o.timezone = "+0200"
+        o.excludedPathPrefixes = ["/api/", "/admin \"x\""]
+        o.extraSources = [.social: ["mastodon.example.net"]]
+        o.extraBots = ["seo-tool": ["acme-crawler"]]
+        let c = o.asConfig
+        XCTAssertEqual(try IngestConfig.parse(c.render(), origin: "printed"), c)
+    }
+
+    func testConfigListsAndBotsTakeEffect() throws {
+        let config = try IngestConfig.parse("""
+        site = ["example.com"]
+        [sources]
+        search = ["search.internal-portal.net portal"]
+        [bots]
+        monitor = ["acme-healthcheck/"]
+        """, origin: "t.toml")
+        let job = try runJob([[
+            line("198.51.100.1", day0, "/", ref: "https://search.internal-portal.net/?q=x"),
+            line("198.51.100.2", day0, "/", ua: "Mozilla/5.0 (X11; Linux x86_64) acme-healthcheck/1.0"),
+            line("198.51.100.3", day0, "/", ref: "https://www.example.com/"),
+        ]], site: [], configure: { o in
+            var fromConfig = try! IngestOptions(config: config, origin: "t.toml")
+            fromConfig.files = o.files
+            fromConfig.quiet = true
+            o = fromConfig
+        })
+        XCTAssertEqual(job.channelSessions, ["Organic Search": 1, "Direct": 1])
+        XCTAssertEqual(job.aggregates.bySource.keys.map(\.source).sorted(), ["(direct)", "portal"])
+        XCTAssertEqual(job.stats.botHitsByFamily, ["monitor": 1])
+    }
+
+    func testEditDistance() {
+        XCTAssertEqual(editDistance("sesion", "session"), 1)
+        XCTAssertEqual(editDistance("", "abc"), 3)
+        XCTAssertEqual(editDistance("abc", ""), 3)
+        XCTAssertEqual(editDistance("kitten", "sitting"), 3)
+    }
+}
