@@ -64,6 +64,9 @@ extension Ingest {
         @Option(name: .customLong("session-timeout"), help: "Minutes of inactivity that end a session (default: 30).")
         var sessionTimeout: Int?
 
+        @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay.")
+        var model: String?
+
         @Option(name: .customLong("exclude-path"), help: "A path prefix whose hits are never pageviews (e.g. /api/). Repeatable.")
         var excludePaths: [String] = []
 
@@ -83,6 +86,9 @@ extension Ingest {
             if let format, format != "auto" && LogFormat(rawValue: format) == nil {
                 throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            if let model, AttributionModel(rawValue: model) == nil {
+                throw ValidationError("--model \(model): use \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             if let t = sessionTimeout, t <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
             if let m = maxMalformed, !(0...1).contains(m) { throw ValidationError("--max-malformed is a fraction between 0 and 1, e.g. 0.05") }
             if files.isEmpty && !printConfig { throw ValidationError("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input") }
@@ -99,6 +105,7 @@ extension Ingest {
             if let out { o.outDir = out }
             if let sessionTimeout { o.sessionTimeout = Int64(sessionTimeout) * 60 }
             if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
+            if let model { o.model = AttributionModel(rawValue: model)! }
             o.maxMalformed = maxMalformed
             o.quiet = quiet
             o.json = json
@@ -124,7 +131,8 @@ extension Ingest {
                 if json {
                     print(SummaryJSON.render(stats: job.stats, inputs: job.inputs), terminator: "")
                 } else if !quiet {
-                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: o.outDir), terminator: "")
+                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: o.outDir,
+                                                withConversions: !o.goals.isEmpty), terminator: "")
                 }
                 if let limit = maxMalformed, job.stats.lines > 0 {
                     let ratio = Double(job.stats.malformed) / Double(job.stats.lines)

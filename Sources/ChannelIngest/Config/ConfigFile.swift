@@ -21,6 +21,11 @@ public struct IngestConfig: Equatable, Sendable {
     public var sources: [SourceCategory: [String]] = [:]
     /// Extra bot patterns by family; the family `not-a-bot` lists exceptions.
     public var bots: [String: [String]] = [:]
+    /// `[[goal]]` tables: conversions read from the log.
+    public var goals: [Goal] = []
+    /// Attribution model of the main tables.
+    public var model = AttributionModel.lastNonDirect.rawValue
+    public var lookbackDays = 90
 
     public init() {}
 
@@ -68,6 +73,18 @@ public struct IngestConfig: Equatable, Sendable {
                     let entries = try reader.strings(t[k]!, key: k, table: "sources")
                     if !entries.isEmpty { c.sources[category] = entries }
                 }
+            case "model":
+                c.model = try reader.string(value, key: key)
+                guard AttributionModel(rawValue: c.model) != nil else {
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `model` must be one of \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            case "lookback_days": c.lookbackDays = try reader.positiveInt(value, key: key)
+            case "goal":
+                guard let list = value.array else { throw reader.wrongType(key, in: nil, want: "a list of [[goal]] tables", got: value) }
+                for (i, item) in list.enumerated() {
+                    guard let t = item.table else { throw reader.wrongType(key, in: nil, want: "a list of [[goal]] tables", got: item) }
+                    c.goals.append(try reader.goal(t, number: i + 1))
+                }
             case "bots":
                 let t = try reader.table(value, key: key)
                 for k in t.keys {
@@ -82,7 +99,7 @@ public struct IngestConfig: Equatable, Sendable {
     }
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
-                               "excluded_paths", "asset_extensions", "sources", "bots"]
+                               "excluded_paths", "asset_extensions", "model", "lookback_days", "goal", "sources", "bots"]
 
     /// The settings as a commented TOML file (`--print-config`).
     public func render() -> String {
@@ -107,6 +124,41 @@ public struct IngestConfig: Equatable, Sendable {
         # Extensions that make a path an asset, not a page.
         asset_extensions = \(list(assetExtensions))
 
+        # Attribution model of the main tables: \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", ")).
+        # attribution.csv always shows all of them.
+        model = \(Self.quoted(model))
+        # Days before a conversion whose sessions may share its credit.
+        lookback_days = \(lookbackDays)
+
+        """
+        if goals.isEmpty {
+            s += """
+            # Goals: requests that mean a conversion. path is exact, a glob (/thanks/*) or, with
+            # match = "prefix", a prefix; status a range; value the worth of one conversion.
+            # [[goal]]
+            # name = "signup"
+            # method = "POST"
+            # path = "/signup"
+            # status = "200-399"
+            # value = 0.0
+
+
+            """
+        }
+        for g in goals {
+            s += """
+            [[goal]]
+            name = \(Self.quoted(g.name))
+            method = \(Self.quoted(g.method ?? "*"))
+            path = \(Self.quoted(g.path))
+            match = \(Self.quoted(g.match.rawValue))
+            status = "\(g.statusRange.lowerBound)-\(g.statusRange.upperBound)"
+            value = \(g.value)
+
+
+            """
+        }
+        s += """
         # Extra source-list entries, added to (and overriding) the built-in lists:
         # "host-pattern [source name]", patterns as in the built-in lists (google.*, *.example.com).
         [sources]
@@ -168,6 +220,52 @@ struct ConfigReader {
         guard let i = v.int else { throw wrongType(key, in: table, want: "a whole number", got: v) }
         guard i > 0 else { throw IngestError.unusableInput("\(origin):\(line(of: key, in: table)): `\(key)` must be greater than 0") }
         return i
+    }
+
+    /// One `[[goal]]` table (the `number`th).
+    func goal(_ t: TOMLTable, number: Int) throws -> Goal {
+        let where_ = "goal #\(number)"
+        func fail(_ key: String, _ what: String) -> IngestError {
+            .unusableInput("\(origin):\(line(of: key, in: "goal")): \(where_): \(what)")
+        }
+        var name: String?, path: String?, method: String?, match: Goal.PathMatch?
+        var status = 200...399
+        var value = 0.0
+        for key in t.keys {
+            let v = t[key]!
+            switch key {
+            case "name": name = try string(v, key: key, table: "goal")
+            case "path": path = try string(v, key: key, table: "goal")
+            case "method":
+                let m = try string(v, key: key, table: "goal")
+                method = m == "*" ? nil : m
+            case "match":
+                let m = try string(v, key: key, table: "goal")
+                guard let pm = Goal.PathMatch(rawValue: m) else { throw fail(key, "`match` must be exact, prefix or glob") }
+                match = pm
+            case "status":
+                if let i = v.int {
+                    status = i...i
+                } else if let s = v.string {
+                    let parts = s.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                    guard parts.count == 1 || parts.count == 2, let lo = parts.first!, let hi = parts.last!, lo <= hi else {
+                        throw fail(key, "`status` must be a code (200) or a range (\"200-399\")")
+                    }
+                    status = lo...hi
+                } else {
+                    throw wrongType(key, in: "goal", want: "a code or a range such as \"200-399\"", got: v)
+                }
+            case "value":
+                if let d = v.double { value = d } else if let i = v.int { value = Double(i) } else {
+                    throw wrongType(key, in: "goal", want: "a number", got: v)
+                }
+            default:
+                throw unknown(key, in: "goal", known: ["name", "method", "path", "match", "status", "value"])
+            }
+        }
+        guard let name, !name.isEmpty else { throw fail("goal", "every goal needs a `name`") }
+        guard let path, !path.isEmpty else { throw fail("goal", "goal \"\(name)\" needs a `path`") }
+        return Goal(name: name, method: method, path: path, match: match, statusRange: status, value: value)
     }
 
     func table(_ v: TOMLValueConvertible, key: String) throws -> TOMLTable {

@@ -38,12 +38,23 @@ public final class IngestJob {
         let sources = TrafficSources(rules: ChannelRules(lists: lists))
         let zone = try ReportTimeZone(options.timezone)
         let referrers = ReferrerClassifier(lists: lists, sources: sources, siteHosts: options.siteHosts)
+        let goals = try GoalRules(options.goals)
         stage = TrafficStage(bots: bots,
                              pageRules: PageRules(assetExtensions: options.assetExtensions, excludedPrefixes: options.excludedPathPrefixes),
-                             referrers: referrers, sources: sources, keyer: .random())
+                             goals: goals, referrers: referrers, sources: sources, keyer: .random())
         let aggregates = TrafficAggregates(sources: sources, zone: zone)
+        aggregates.model = options.model
+        aggregates.goalValues = options.goals.map(\.value)
         self.aggregates = aggregates
-        let sessionizer = Sessionizer(timeout: options.sessionTimeout) { aggregates.add($0) }
+        // Touchpoint history is kept only when there is something to attribute.
+        let attributor = goals.isEmpty ? nil : Attributor(
+            lookbackDays: options.lookbackDays,
+            isDirect: { sources.channel($0) == .direct },
+            credit: { aggregates.credit($0) })
+        let sessionizer = Sessionizer(timeout: options.sessionTimeout, sink: { s in
+            aggregates.add(s)
+            attributor?.add(s)
+        }, orphanGoal: { aggregates.orphanGoal($0) })
 
         guard !options.files.isEmpty else {
             throw IngestError.badArgument("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input")
@@ -116,6 +127,9 @@ public final class IngestJob {
         stats.botHits = stage.botHits.reduce(0, +)
         stats.spamHits = stage.spamHits
         stats.pageviews = stage.pageviews
+        stats.goalHits = stage.goalHits
+        stats.goalHitsWithoutSession = sessionizer.goalHitsWithoutSession
+        stats.conversions = aggregates.conversions
         stats.sessions = aggregates.sessions
         stats.visitors = aggregates.visitors.count
         if sessionizer.lateEvents > 0 {

@@ -15,6 +15,11 @@ public struct IngestOptions: Sendable {
     public var json = false
     public var excludedPathPrefixes: [String] = []
     public var assetExtensions = PageRules.defaultAssetExtensions
+    /// Conversion goals read from the log.
+    public var goals: [Goal] = []
+    /// The attribution model of the main tables.
+    public var model: AttributionModel = .lastNonDirect
+    public var lookbackDays = 90
     /// Source-list entries added from the config, by list.
     public var extraSources: [SourceCategory: [String]] = [:]
     /// Bot patterns added from the config, by family.
@@ -41,6 +46,12 @@ public struct IngestOptions: Sendable {
         assetExtensions = c.assetExtensions
         extraSources = c.sources
         extraBots = c.bots
+        goals = c.goals
+        lookbackDays = c.lookbackDays
+        guard let m = AttributionModel(rawValue: c.model) else {
+            throw IngestError.unusableInput("\(origin): model \"\(c.model)\" is not one of \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        model = m
         configOrigin = origin
     }
 
@@ -57,6 +68,9 @@ public struct IngestOptions: Sendable {
         c.assetExtensions = assetExtensions
         c.sources = extraSources
         c.bots = extraBots
+        c.goals = goals
+        c.model = model.rawValue
+        c.lookbackDays = lookbackDays
         return c
     }
 }

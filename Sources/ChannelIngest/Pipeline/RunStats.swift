@@ -22,6 +22,10 @@ public struct RunStats {
     public var botHitsByFamily: [String: Int] = [:]
     public var spamHits = 0
     public var pageviews = 0
+    public var goalHits = 0
+    public var goalHitsWithoutSession = 0
+    /// Goals reached (once per session and goal, plus goal hits without a session).
+    public var conversions = 0
     public var sessions = 0
     public var visitors = 0
     public var firstTime: Int64?

@@ -3,15 +3,27 @@ import Foundation
 /// The few lines a one-off run prints on stdout: one row per channel with sessions, users,
 /// share of sessions and engagement rate, aligned for a terminal.
 public enum ConsoleSummary {
-    public static func render(aggregates: TrafficAggregates, stats: RunStats, outDir: String) -> String {
-        let header = ["channel", "sessions", "users", "share", "engaged"]
+    public static func render(aggregates: TrafficAggregates, stats: RunStats, outDir: String, withConversions: Bool = false) -> String {
+        var header = ["channel", "sessions", "users", "share", "engaged"]
+        if withConversions { header += ["conversions", "conv. rate"] }
         var rows: [[String]] = []
         let total = aggregates.sessions
         for (channel, c) in aggregates.byChannel.sorted(by: { ($1.value.sessions, $0.key.name) < ($0.value.sessions, $1.key.name) }) {
-            rows.append([channel.name, String(c.sessions), String(c.users.count),
-                         percent(c.sessions, total), percent(c.engaged, c.sessions)])
+            var row = [channel.name, String(c.sessions), String(c.users.count), percent(c.sessions, total), percent(c.engaged, c.sessions)]
+            if withConversions { row += [CSVTable.formatFixed(c.conversions, decimals: 2), percent(c.conversions, c.sessions)] }
+            rows.append(row)
         }
-        rows.append(["total", String(total), String(aggregates.visitors.count), total > 0 ? "100.0%" : "-", percent(aggregates.byChannel.values.reduce(0) { $0 + $1.engaged }, total)])
+        let orphans = aggregates.orphanGoals.values.reduce(0.0) { $0 + $1.conversions }
+        if withConversions && orphans > 0 {
+            rows.append([TrafficTables.noSession, "0", "0", "-", "-", CSVTable.formatFixed(orphans, decimals: 2), "-"])
+        }
+        var totalRow = ["total", String(total), String(aggregates.visitors.count), total > 0 ? "100.0%" : "-",
+                        percent(aggregates.byChannel.values.reduce(0) { $0 + $1.engaged }, total)]
+        if withConversions {
+            let credited = aggregates.byChannel.values.reduce(0.0) { $0 + $1.conversions } + orphans
+            totalRow += [CSVTable.formatFixed(credited, decimals: 2), percent(credited, total)]
+        }
+        rows.append(totalRow)
         var widths = header.map(\.count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         func line(_ r: [String]) -> String {
@@ -30,7 +42,9 @@ public enum ConsoleSummary {
         return out
     }
 
-    static func percent(_ n: Int, _ d: Int) -> String {
-        d == 0 ? "-" : String(format: "%.1f%%", Double(n) * 100 / Double(d))
+    static func percent(_ n: Int, _ d: Int) -> String { percent(Double(n), d) }
+
+    static func percent(_ n: Double, _ d: Int) -> String {
+        d == 0 ? "-" : String(format: "%.1f%%", n * 100 / Double(d))
     }
 }

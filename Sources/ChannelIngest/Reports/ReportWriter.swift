@@ -9,7 +9,8 @@ public enum ReportWriter {
         } catch {
             throw IngestError.output("cannot create the output folder \(dir): \(error.localizedDescription)")
         }
-        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats)
+        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats,
+                                   goalNames: job.options.goals.map(\.name))
         for (name, table) in tables.all {
             try AtomicFile.write(table.render(), to: url.appendingPathComponent(name))
         }

@@ -10,7 +10,8 @@ public final class TrafficAggregates {
         public var durationSeconds: Int64 = 0
         public var bounces = 0
         public var engaged = 0
-        public var conversions = 0
+        /// Conversions credited to these sessions (fractional under shared-credit models).
+        public var conversions = 0.0
         public var value = 0.0
         public var users = Set<UInt64>()
 
@@ -52,6 +53,36 @@ public final class TrafficAggregates {
     public private(set) var visitors = Set<UInt64>()
     public private(set) var sessions = 0
 
+    /// Conversions per (channel, goal) under the main model.
+    public private(set) var byGoal: [GoalKey: Credited] = [:]
+    /// Conversions per (channel, model), every model.
+    public private(set) var byModel: [ModelKey: Credited] = [:]
+    /// Goal hits with no session to join, per goal, and per day.
+    public private(set) var orphanGoals: [Int: Credited] = [:]
+    public private(set) var orphanByDay: [Int64: Credited] = [:]
+    /// Conversions (each session × goal once), whatever they are credited to.
+    public private(set) var conversions = 0
+
+    public struct Credited {
+        public var conversions = 0.0
+        public var value = 0.0
+    }
+
+    public struct GoalKey: Hashable {
+        public var channel: Channel
+        public var goal: Int
+    }
+
+    public struct ModelKey: Hashable {
+        public var channel: Channel
+        public var model: AttributionModel
+    }
+
+    /// The model whose credits fill the main tables (`--model`).
+    public var model: AttributionModel = .lastNonDirect
+    /// Worth of one conversion of each goal.
+    public var goalValues: [Double] = []
+
     private let sources: TrafficSources
     private var zone: ReportTimeZone
     /// Source id → its (channel, source, medium) row, worked out once.
@@ -64,19 +95,61 @@ public final class TrafficAggregates {
 
     public func add(_ s: Session) {
         sessions += 1
+        conversions += s.conversions.count
         let channel = sources.channel(s.source)
         byChannel[channel, default: Counts()].add(s)
-        let key: SourceKey
-        if let k = sourceKeys[s.source] {
-            key = k
-        } else {
-            let src = sources.all[Int(s.source)]
-            key = SourceKey(channel: channel, source: src.source, medium: src.medium)
-            sourceKeys[s.source] = key
-        }
-        bySource[key, default: Counts()].add(s)
+        bySource[sourceKey(s.source), default: Counts()].add(s)
         byLanding[LandingKey(channel: channel, page: s.landingPage), default: Counts()].add(s, countUsers: false)
         byDay[DayKey(day: zone.day(of: s.start), channel: channel), default: Counts()].add(s)
         visitors.insert(s.visitor)
+    }
+
+    private func sourceKey(_ id: Int32) -> SourceKey {
+        if let k = sourceKeys[id] { return k }
+        let src = sources.all[Int(id)]
+        let k = SourceKey(channel: sources.channel(id), source: src.source, medium: src.medium)
+        sourceKeys[id] = k
+        return k
+    }
+
+    /// One model's share of a conversion. The main model's credits also land in the channel,
+    /// source, landing-page and daily rows (the day the conversion happened).
+    public func credit(_ c: Attributor.Credit) {
+        let channel = sources.channel(c.touchpoint.source)
+        let value = c.share * (c.goal < goalValues.count ? goalValues[c.goal] : 0)
+        byModel[ModelKey(channel: channel, model: c.model), default: Credited()].add(c.share, value)
+        guard c.model == model else { return }
+        byGoal[GoalKey(channel: channel, goal: c.goal), default: Credited()].add(c.share, value)
+        byChannel[channel, default: Counts()].credit(c.share, value)
+        bySource[sourceKey(c.touchpoint.source), default: Counts()].credit(c.share, value)
+        byLanding[LandingKey(channel: channel, page: c.touchpoint.landingPage), default: Counts()].credit(c.share, value)
+        byDay[DayKey(day: zone.day(of: c.conversionTime), channel: channel), default: Counts()].credit(c.share, value)
+    }
+
+    /// A goal hit that found no open session: a conversion of the `(no session)` row.
+    public func orphanGoal(_ e: VisitEvent) {
+        var g = e.goals
+        while g != 0 {
+            let i = g.trailingZeroBitCount
+            let value = i < goalValues.count ? goalValues[i] : 0
+            orphanGoals[i, default: Credited()].add(1, value)
+            orphanByDay[zone.day(of: e.time), default: Credited()].add(1, value)
+            conversions += 1
+            g &= g - 1
+        }
+    }
+}
+
+extension TrafficAggregates.Credited {
+    mutating func add(_ n: Double, _ v: Double) {
+        conversions += n
+        value += v
+    }
+}
+
+extension TrafficAggregates.Counts {
+    mutating func credit(_ n: Double, _ v: Double) {
+        conversions += n
+        value += v
     }
 }

@@ -9,6 +9,7 @@
 public final class Sessionizer {
     public let timeout: Int64
     private let sink: (Session) -> Void
+    private let orphanGoal: (VisitEvent) -> Void
     private var heap = EventHeap()
     private var open: [UInt64: Session] = [:]
     /// (visitor, time of last hit) in applied order; stale entries are skipped lazily.
@@ -22,9 +23,11 @@ public final class Sessionizer {
     /// Goal hits with no open session (reported as `(no session)`).
     public private(set) var goalHitsWithoutSession = 0
 
-    public init(timeout: Int64 = 1800, sink: @escaping (Session) -> Void) {
+    /// `sink` gets every closed session; `orphanGoal` every goal hit that found no open session.
+    public init(timeout: Int64 = 1800, sink: @escaping (Session) -> Void, orphanGoal: @escaping (VisitEvent) -> Void = { _ in }) {
         self.timeout = timeout
         self.sink = sink
+        self.orphanGoal = orphanGoal
     }
 
     public var openSessions: Int { open.count }
@@ -64,7 +67,11 @@ public final class Sessionizer {
                 return
             }
             if e.time > s.end { s.end = e.time }
-            if e.isPageview { s.pageviews += 1 } else { s.goalHits += 1 }
+            if e.isPageview { s.pageviews += 1 }
+            if e.goals != 0 {
+                s.goalHits += 1
+                s.reach(e.goals, at: e.time)
+            }
             open[e.visitor] = s
             expiry.append((e.visitor, s.end))
         } else {
@@ -75,11 +82,17 @@ public final class Sessionizer {
     private func start(_ e: VisitEvent) {
         guard e.isPageview else {
             goalHitsWithoutSession += 1
+            orphanGoal(e)
             return
         }
         let source = e.origin >= 0 ? e.origin : TrafficSources.direct
-        open[e.visitor] = Session(visitor: e.visitor, start: e.time, end: e.time, source: source,
-                                  landingPage: e.page, pageviews: 1, goalHits: 0)
+        var s = Session(visitor: e.visitor, start: e.time, end: e.time, source: source,
+                        landingPage: e.page, pageviews: 1, goalHits: 0)
+        if e.goals != 0 {
+            s.goalHits = 1
+            s.reach(e.goals, at: e.time)
+        }
+        open[e.visitor] = s
         expiry.append((e.visitor, e.time))
     }
 

@@ -6,6 +6,7 @@
 public final class TrafficStage {
     public let bots: BotFilter
     public let pageRules: PageRules
+    public let goals: GoalRules
     public let referrers: ReferrerClassifier
     public let sources: TrafficSources
     private let keyer: VisitorKeyer
@@ -18,9 +19,12 @@ public final class TrafficStage {
     public private(set) var spamHits = 0
     public private(set) var pageviews = 0
 
-    public init(bots: BotFilter, pageRules: PageRules, referrers: ReferrerClassifier, sources: TrafficSources, keyer: VisitorKeyer) {
+    public private(set) var goalHits = 0
+
+    public init(bots: BotFilter, pageRules: PageRules, goals: GoalRules, referrers: ReferrerClassifier, sources: TrafficSources, keyer: VisitorKeyer) {
         self.bots = bots
         self.pageRules = pageRules
+        self.goals = goals
         self.referrers = referrers
         self.sources = sources
         self.keyer = keyer
@@ -29,7 +33,7 @@ public final class TrafficStage {
 
     private static let browser: Int32 = -1
 
-    /// The event for a hit, or nil when the hit is a bot, spam, or not a pageview.
+    /// The event for a hit, or nil when the hit is a bot, spam, or neither a pageview nor a goal.
     @inline(__always)
     public func event(for hit: Hit) -> VisitEvent? {
         var uaHash: UInt64 = 0
@@ -53,8 +57,11 @@ public final class TrafficStage {
             spamHits += 1
             return nil
         }
-        guard pageRules.isPageview(method: hit.method, status: hit.status, target: hit.target) else { return nil }
-        pageviews += 1
+        let isPageview = pageRules.isPageview(method: hit.method, status: hit.status, target: hit.target)
+        let reached = goals.match(method: hit.method, status: hit.status, target: hit.target)
+        guard isPageview || reached != 0 else { return nil }
+        if isPageview { pageviews += 1 }
+        if reached != 0 { goalHits += 1 }
         var source = origin
         if hit.target.firstIndex(of: 0x3F) != nil, let c = CampaignParameters.parse(target: hit.target) {
             source = sources.intern(source: c.source, medium: c.medium, campaign: c.campaign)
@@ -62,7 +69,8 @@ public final class TrafficStage {
         seq += 1
         return VisitEvent(time: hit.time, seq: seq,
                           visitor: keyer.visitor(client: hit.client, userAgentHash: uaHash),
-                          origin: source, page: pageID(PageRules.path(of: hit.target)), isPageview: true)
+                          origin: source, page: isPageview ? pageID(PageRules.path(of: hit.target)) : -1,
+                          isPageview: isPageview, goals: reached)
     }
 
     @inline(__always)

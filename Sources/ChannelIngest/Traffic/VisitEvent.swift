@@ -10,20 +10,29 @@ public struct VisitEvent {
     /// Interned path, for landing pages.
     public var page: Int32
     public var isPageview: Bool
+    /// Goals this hit reached (bit i = goal i of `GoalRules`); 0 for none.
+    public var goals: UInt64
 
-    public init(time: Int64, seq: Int64, visitor: UInt64, origin: Int32, page: Int32, isPageview: Bool = true) {
+    public init(time: Int64, seq: Int64, visitor: UInt64, origin: Int32, page: Int32, isPageview: Bool = true, goals: UInt64 = 0) {
         self.time = time
         self.seq = seq
         self.visitor = visitor
         self.origin = origin
         self.page = page
         self.isPageview = isPageview
+        self.goals = goals
     }
 
     @inline(__always)
     static func before(_ a: VisitEvent, _ b: VisitEvent) -> Bool {
         a.time < b.time || (a.time == b.time && a.seq < b.seq)
     }
+}
+
+/// A goal reached in a session: counted once per session and goal, at its first time.
+public struct GoalReach: Equatable {
+    public var goal: Int
+    public var time: Int64
 }
 
 /// A finished session, handed to the reports.
@@ -36,6 +45,21 @@ public struct Session: Equatable {
     public var landingPage: Int32
     public var pageviews: Int
     public var goalHits: Int
+    /// Goals reached, each once, in the order reached.
+    public var conversions: [GoalReach] = []
+    /// The same as a mask, to test "already reached" without a search.
+    public var reached: UInt64 = 0
+
+    /// Records the goals of a hit at `time`, each goal once per session.
+    mutating func reach(_ goals: UInt64, at time: Int64) {
+        var new = goals & ~reached
+        reached |= goals
+        while new != 0 {
+            let i = new.trailingZeroBitCount
+            conversions.append(GoalReach(goal: i, time: time))
+            new &= new - 1
+        }
+    }
 
     public var duration: Int64 { end - start }
     /// One pageview and no goal hit.

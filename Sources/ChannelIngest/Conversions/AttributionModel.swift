@@ -1,0 +1,62 @@
+import Foundation
+
+/// How a conversion's credit is shared among the visitor's sessions in the lookback window
+/// (SPEC.md "Attribution"). Credits are fractions that sum to 1 for each conversion.
+public enum AttributionModel: String, CaseIterable, Sendable {
+    case lastNonDirect = "last-non-direct"
+    case last
+    case first
+    case linear
+    case position
+    case timeDecay = "time-decay"
+
+    /// Half-life of `time-decay`: a session 7 days before the conversion weighs half as much.
+    public static let halfLifeSeconds: Double = 7 * 86400
+
+    /// One session the conversion may be credited to.
+    public struct Candidate: Equatable {
+        public var start: Int64
+        public var isDirect: Bool
+        public init(start: Int64, isDirect: Bool) {
+            self.start = start
+            self.isDirect = isDirect
+        }
+    }
+
+    /// Credits for `candidates` (in time order, all within the window) for a conversion at
+    /// `conversionTime`; same order as the candidates.
+    public func credits(_ candidates: [Candidate], conversionTime: Int64) -> [Double] {
+        let n = candidates.count
+        guard n > 0 else { return [] }
+        var c = [Double](repeating: 0, count: n)
+        switch self {
+        case .last:
+            c[n - 1] = 1
+        case .first:
+            c[0] = 1
+        case .lastNonDirect:
+            c[candidates.lastIndex(where: { !$0.isDirect }) ?? n - 1] = 1
+        case .linear:
+            for i in 0..<n { c[i] = 1 / Double(n) }
+        case .position:
+            if n == 1 {
+                c[0] = 1
+            } else if n == 2 {
+                c[0] = 0.5
+                c[1] = 0.5
+            } else {
+                c[0] = 0.4
+                c[n - 1] = 0.4
+                for i in 1..<(n - 1) { c[i] = 0.2 / Double(n - 2) }
+            }
+        case .timeDecay:
+            let weights = candidates.map { cand -> Double in
+                let age = Double(max(0, conversionTime - cand.start))
+                return Foundation.pow(2, -age / Self.halfLifeSeconds)
+            }
+            let total = weights.reduce(0, +)
+            for i in 0..<n { c[i] = weights[i] / total }
+        }
+        return c
+    }
+}
