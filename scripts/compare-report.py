@@ -3,7 +3,9 @@
 
 Every figure is one check: the run totals, and per channel, per (channel, source, medium) and
 per (day, channel) the sessions, users and pageviews (plus bounces and engaged sessions per
-channel). Rows ingest has that the generator did not make, or the reverse, are failures too.
+channel), and the conversions credited (last-non-direct) with their value per channel, source,
+day and (channel, goal). Rows ingest has that the generator did not make, or the reverse, are
+failures too.
 
 Usage: compare-report.py EXPECTED.json REPORT_DIR      (exit status 1 on any difference)
 The last line is "figures: N passed, M failed".
@@ -30,8 +32,14 @@ def main():
     def rows(name, keys):
         return {tuple(r[k] for k in keys): r for r in csv.DictReader(open(f"{out}/{name}"))}
 
-    for k in ["lines", "malformed", "hits", "bot_hits", "pageviews", "sessions", "visitors"]:
-        check(k, expected[k], summary[k])
+    for k in ["lines", "malformed", "hits", "bot_hits", "pageviews", "sessions", "visitors",
+              "goal_hits", "goal_hits_without_session", "conversions"]:
+        if k in expected:
+            check(k, expected[k], summary.get(k))
+
+    def number(text):
+        # Counts are integers; conversions and value are written with 2 decimals.
+        return int(text) if text.lstrip("-").isdigit() else round(float(text), 2)
 
     def compare(table, keys, wanted, fields):
         got = rows(table, keys)
@@ -42,7 +50,8 @@ def main():
                 check(f"{table} row {key}", "present", "missing")
                 continue
             for field, column in fields:
-                check(f"{table} {key} {column}", want[field], int(row[column]))
+                if field in want:
+                    check(f"{table} {key} {column}", round(want[field], 2), number(row[column]))
         for key in got:
             check(f"{table} row {key}", "absent", "present")
 
@@ -56,9 +65,27 @@ def main():
             ok = abs(float(row["bounce_rate"]) - c["bounces"] / c["sessions"]) <= 0.00005 + 1e-12
             check(f"traffic.csv {c['channel']} bounce_rate", True, ok)
     compare("sources.csv", ["channel", "source", "medium"], expected["sources"],
-            [("sessions", "sessions"), ("users", "users"), ("pageviews", "pageviews")])
+            [("sessions", "sessions"), ("users", "users"), ("pageviews", "pageviews"), ("conversions", "conversions")])
     compare("daily.csv", ["date", "channel"], expected["daily"],
-            [("sessions", "sessions"), ("users", "users"), ("pageviews", "pageviews")])
+            [("sessions", "sessions"), ("users", "users"), ("pageviews", "pageviews"),
+             ("conversions", "conversions"), ("value", "value")])
+    if "conversions_by_goal" in expected:
+        # conversions.csv has a row for every channel and goal; compare the ones with credit
+        # and require the others to be zero.
+        got = rows("conversions.csv", ["channel", "goal"])
+        for want in expected["conversions_by_goal"]:
+            row = got.pop((want["channel"], want["goal"]), None)
+            if row is None:
+                check(f"conversions.csv row {want['channel']}/{want['goal']}", "present", "missing")
+                continue
+            check(f"conversions.csv {want['channel']}/{want['goal']} conversions", want["conversions"], number(row["conversions"]))
+            check(f"conversions.csv {want['channel']}/{want['goal']} value", round(want["value"], 2), number(row["value"]))
+        for key, row in got.items():
+            check(f"conversions.csv {key} conversions", 0, number(row["conversions"]))
+        attributed = rows("attribution.csv", ["channel", "model"])
+        for c in expected["channels"]:
+            row = attributed.get((c["channel"], "last-non-direct"))
+            check(f"attribution.csv {c['channel']} last-non-direct", c.get("conversions", 0), number(row["conversions"]) if row else 0)
 
     print(f"figures: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

@@ -13,7 +13,12 @@ final class EndToEndTests: XCTestCase {
         // Arguments in a scrambled order: results must not depend on it.
         let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).sorted(by: >).map { logs.appendingPathComponent($0).path }
         XCTAssertEqual(files.count, 8)
-        let job = try runJob([], configure: { $0.files = files })
+        let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
+        let job = try runJob([], configure: {
+            $0 = try! IngestOptions(config: config, origin: "fixtures/ingest.toml")
+            $0.files = files
+            $0.quiet = true
+        })
 
         XCTAssertEqual(job.stats.lines, expected["lines"] as? Int)
         XCTAssertEqual(job.stats.malformed, expected["malformed"] as? Int)
@@ -35,6 +40,18 @@ final class EndToEndTests: XCTestCase {
             XCTAssertEqual(got.pageviews, c["pageviews"] as? Int, name)
             XCTAssertEqual(got.bounces, c["bounces"] as? Int, name)
             XCTAssertEqual(got.engaged, c["engaged"] as? Int, name)
+            XCTAssertEqual(got.conversions, Double(c["conversions"] as! Int), name)
+            XCTAssertEqual(got.value, c["value"] as! Double, accuracy: 0.001, name)
+        }
+        XCTAssertEqual(job.stats.goalHits, expected["goal_hits"] as? Int)
+        XCTAssertEqual(job.stats.goalHitsWithoutSession, expected["goal_hits_without_session"] as? Int)
+        XCTAssertEqual(job.stats.conversions, expected["conversions"] as? Int)
+        let goalNames = config.goals.map(\.name)
+        for row in expected["conversions_by_goal"] as! [[String: Any]] {
+            let name = row["channel"] as! String, goal = goalNames.firstIndex(of: row["goal"] as! String)!
+            let got = name == TrafficTables.noSession ? job.aggregates.orphanGoals[goal] : job.aggregates.byGoal[.init(channel: Channel(name: name)!, goal: goal)]
+            XCTAssertEqual(got?.conversions, Double(row["conversions"] as! Int), "\(name) \(goal)")
+            XCTAssertEqual(got?.value ?? -1, row["value"] as! Double, accuracy: 0.001)
         }
         let sources = expected["sources"] as! [[String: Any]]
         XCTAssertEqual(sources.count, job.aggregates.bySource.count)
@@ -46,13 +63,20 @@ final class EndToEndTests: XCTestCase {
             XCTAssertEqual(got.pageviews, s["pageviews"] as? Int)
         }
         let daily = expected["daily"] as! [[String: Any]]
-        XCTAssertEqual(daily.count, job.aggregates.byDay.count)
+        let orphanDays = daily.filter { $0["channel"] as! String == TrafficTables.noSession }
+        XCTAssertEqual(daily.count - orphanDays.count, job.aggregates.byDay.count)
+        XCTAssertEqual(orphanDays.count, job.aggregates.orphanByDay.count)
         for d in daily {
             let (y, m, dd) = (d["date"] as! String).split(separator: "-").map { Int($0)! }.tuple3
-            let key = TrafficAggregates.DayKey(day: LogTime.daysFromCivil(year: y, month: m, day: dd), channel: Channel(name: d["channel"] as! String)!)
-            let got = try XCTUnwrap(job.aggregates.byDay[key])
+            let day = LogTime.daysFromCivil(year: y, month: m, day: dd)
+            guard let channel = Channel(name: d["channel"] as! String) else {
+                XCTAssertEqual(job.aggregates.orphanByDay[day]?.conversions, Double(d["conversions"] as! Int))
+                continue
+            }
+            let got = try XCTUnwrap(job.aggregates.byDay[TrafficAggregates.DayKey(day: day, channel: channel)])
             XCTAssertEqual(got.sessions, d["sessions"] as? Int)
             XCTAssertEqual(got.users.count, d["users"] as? Int)
+            XCTAssertEqual(got.conversions, Double(d["conversions"] as! Int))
         }
     }
 
@@ -60,7 +84,12 @@ final class EndToEndTests: XCTestCase {
     func testTrafficTableGolden() throws {
         let logs = Self.root.appendingPathComponent("fixtures/logs")
         let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
-        let job = try runJob([], configure: { $0.files = files })
+        let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
+        let job = try runJob([], configure: {
+            $0 = try! IngestOptions(config: config, origin: "fixtures/ingest.toml")
+            $0.files = files
+            $0.quiet = true
+        })
         let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats)
         let golden = try String(contentsOf: Self.root.appendingPathComponent("Tests/ChannelIngestTests/Golden/traffic.csv"), encoding: .utf8)
         XCTAssertEqual(tables.traffic.render(), golden)
