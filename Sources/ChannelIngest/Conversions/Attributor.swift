@@ -38,25 +38,21 @@ public final class Attributor {
     public var visitorsHeld: Int { history.count }
 
     public func add(_ s: Session) {
-        var h = history[s.visitor] ?? []
         // No later conversion can reach further back than this session's start minus the window.
-        let oldest = s.start - lookback
-        if let firstKept = h.firstIndex(where: { $0.start >= oldest }) {
-            if firstKept > 0 { h.removeFirst(firstKept) }
-        } else {
-            h.removeAll()
-        }
-        h.append(Touchpoint(start: s.start, source: s.source, landingPage: s.landingPage))
-        for c in s.conversions {
-            let window = h.filter { $0.start >= c.time - lookback && $0.start <= c.time }
-            let candidates = window.map { AttributionModel.Candidate(start: $0.start, isDirect: isDirect($0.source)) }
-            for model in AttributionModel.allCases {
-                for (i, share) in model.credits(candidates, conversionTime: c.time).enumerated() where share > 0 {
-                    credit(Credit(model: model, goal: c.goal, conversionTime: c.time, touchpoint: window[i], share: share))
+        let touchpoint = Touchpoint(start: s.start, source: s.source, landingPage: s.landingPage)
+        // Mutated in place inside the dictionary: no copy of the visitor's list per session.
+        history[s.visitor, default: []].record(touchpoint, keepingFrom: s.start - lookback)
+        if !s.conversions.isEmpty, let h = history[s.visitor] {
+            for c in s.conversions {
+                let window = h.filter { $0.start >= c.time - lookback && $0.start <= c.time }
+                let candidates = window.map { AttributionModel.Candidate(start: $0.start, isDirect: isDirect($0.source)) }
+                for model in AttributionModel.allCases {
+                    for (i, share) in model.credits(candidates, conversionTime: c.time).enumerated() where share > 0 {
+                        credit(Credit(model: model, goal: c.goal, conversionTime: c.time, touchpoint: window[i], share: share))
+                    }
                 }
             }
         }
-        history[s.visitor] = h
         if s.start > latest { latest = s.start }
         sinceSweep += 1
         if sinceSweep >= 100_000 { sweep() }
@@ -67,5 +63,15 @@ public final class Attributor {
         sinceSweep = 0
         let cutoff = latest - lookback
         history = history.filter { ($0.value.last?.start ?? .min) >= cutoff }
+    }
+}
+
+extension Array where Element == Attributor.Touchpoint {
+    /// Appends a touchpoint and drops those that started before `oldest`.
+    mutating func record(_ t: Attributor.Touchpoint, keepingFrom oldest: Int64) {
+        if let first = self.first, first.start < oldest {
+            removeAll { $0.start < oldest }
+        }
+        append(t)
     }
 }

@@ -35,11 +35,12 @@ public struct Goal: Equatable, Sendable {
 /// The configured goals, compiled for the hot path: which goals does a hit reach?
 ///
 /// Goals are numbered in config order and a hit's goals are a 64-bit mask, so a session can
-/// record "reached" per goal without allocating.
-public struct GoalRules: Sendable {
+/// record "reached" per goal without allocating. Methods and paths sit in one flat byte buffer,
+/// so matching a hit touches no Swift array (no reference counting per hit).
+public struct GoalRules: @unchecked Sendable {
     public static let maxGoals = 64
     public let goals: [Goal]
-    private let compiled: [(method: [UInt8]?, path: [UInt8], match: Goal.PathMatch, status: ClosedRange<Int>)]
+    private let compiled: Compiled
 
     public init(_ goals: [Goal]) throws {
         guard goals.count <= Self.maxGoals else {
@@ -50,32 +51,38 @@ public struct GoalRules: Sendable {
             throw IngestError.badArgument("two goals are named \"\(g.name)\"; goal names must differ")
         }
         self.goals = goals
-        compiled = goals.map { g in (g.method.map { Array($0.utf8) }, Array(g.path.utf8), g.match, g.statusRange) }
+        compiled = Compiled(goals)
     }
 
     public var isEmpty: Bool { goals.isEmpty }
 
-    /// The goals `method target status` reaches, as a bit mask (bit i = goal i).
+    /// The goals a hit reaches, as a bit mask (bit i = goal i); `path` is the target's path.
     @inline(__always)
-    public func match(method: ByteSpan, status: Int, target: ByteSpan) -> UInt64 {
-        guard !compiled.isEmpty else { return 0 }
-        let path = PageRules.path(of: target)
+    public func match(method: ByteSpan, status: Int, path: ByteSpan) -> UInt64 {
+        let c = compiled
+        guard c.count > 0 else { return 0 }
         var mask: UInt64 = 0
-        for (i, g) in compiled.enumerated() where g.status.contains(status) {
-            if let m = g.method, !(m.withUnsafeBufferPointer { method.count == $0.count && memcmp(method.base, $0.baseAddress!, $0.count) == 0 }) {
-                continue
+        for i in 0..<c.count {
+            let r = c.rules[i]
+            guard status >= r.statusLow && status <= r.statusHigh else { continue }
+            if r.methodCount >= 0 {
+                guard method.count == r.methodCount, memcmp(method.base, c.bytes + r.methodOffset, r.methodCount) == 0 else { continue }
             }
-            let hit: Bool = g.path.withUnsafeBufferPointer { p in
-                let pat = ByteSpan(base: p.baseAddress ?? emptyByte, count: p.count)
-                switch g.match {
-                case .exact: return path.count == pat.count && memcmp(path.base, pat.base, pat.count) == 0
-                case .prefix: return path.count >= pat.count && memcmp(path.base, pat.base, pat.count) == 0
-                case .glob: return Self.glob(pat, path)
-                }
+            let pattern = ByteSpan(base: c.bytes + r.pathOffset, count: r.pathCount)
+            let hit: Bool
+            switch r.match {
+            case .exact: hit = path.count == pattern.count && memcmp(path.base, pattern.base, pattern.count) == 0
+            case .prefix: hit = path.count >= pattern.count && memcmp(path.base, pattern.base, pattern.count) == 0
+            case .glob: hit = Self.glob(pattern, path)
             }
             if hit { mask |= 1 << UInt64(i) }
         }
         return mask
+    }
+
+    /// The goals `method target status` reaches (the path is taken from the target).
+    public func match(method: ByteSpan, status: Int, target: ByteSpan) -> UInt64 {
+        match(method: method, status: status, path: PageRules.path(of: target))
     }
 
     /// Glob match with `*` and `?`, iterative with one backtrack point (linear in practice).
@@ -100,5 +107,48 @@ public struct GoalRules: Sendable {
         }
         while p < pattern.count && pattern[p] == 0x2A { p += 1 }
         return p == pattern.count
+    }
+
+    /// Goals as plain integers and offsets into one byte buffer owned by this object.
+    final class Compiled {
+        struct Rule {
+            var statusLow: Int, statusHigh: Int
+            /// -1: any method.
+            var methodOffset: Int, methodCount: Int
+            var pathOffset: Int, pathCount: Int
+            var match: Goal.PathMatch
+        }
+        let rules: UnsafeMutablePointer<Rule>
+        let count: Int
+        let bytes: UnsafeMutablePointer<UInt8>
+
+        init(_ goals: [Goal]) {
+            var flat: [UInt8] = []
+            var list: [Rule] = []
+            for g in goals {
+                var r = Rule(statusLow: g.statusRange.lowerBound, statusHigh: g.statusRange.upperBound,
+                             methodOffset: 0, methodCount: -1, pathOffset: 0, pathCount: 0, match: g.match)
+                if let m = g.method {
+                    r.methodOffset = flat.count
+                    r.methodCount = m.utf8.count
+                    flat += m.utf8
+                }
+                r.pathOffset = flat.count
+                r.pathCount = g.path.utf8.count
+                flat += g.path.utf8
+                list.append(r)
+            }
+            count = list.count
+            rules = .allocate(capacity: max(1, list.count))
+            rules.initialize(from: list, count: list.count)
+            bytes = .allocate(capacity: max(1, flat.count))
+            bytes.initialize(from: flat, count: flat.count)
+        }
+
+        deinit {
+            rules.deinitialize(count: count)
+            rules.deallocate()
+            bytes.deallocate()
+        }
     }
 }

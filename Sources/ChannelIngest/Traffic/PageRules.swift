@@ -70,8 +70,13 @@ public struct PageRules: Sendable {
     /// Whether a hit with this method, status and target is a pageview (bots aside).
     @inline(__always)
     public func isPageview(method: ByteSpan, status: Int, target: ByteSpan) -> Bool {
+        isPageview(method: method, status: status, path: Self.path(of: target))
+    }
+
+    /// The same, for a path already cut from its target.
+    @inline(__always)
+    public func isPageview(method: ByteSpan, status: Int, path: ByteSpan) -> Bool {
         guard status >= 200 && status <= 299, method.equals("GET") else { return false }
-        let p = Self.path(of: target)
-        return !isAsset(path: p) && !isExcluded(path: p)
+        return !isAsset(path: path) && !isExcluded(path: path)
     }
 }

@@ -57,8 +57,9 @@ public final class TrafficStage {
             spamHits += 1
             return nil
         }
-        let isPageview = pageRules.isPageview(method: hit.method, status: hit.status, target: hit.target)
-        let reached = goals.match(method: hit.method, status: hit.status, target: hit.target)
+        let path = PageRules.path(of: hit.target)
+        let isPageview = pageRules.isPageview(method: hit.method, status: hit.status, path: path)
+        let reached = goals.match(method: hit.method, status: hit.status, path: path)
         guard isPageview || reached != 0 else { return nil }
         if isPageview { pageviews += 1 }
         if reached != 0 { goalHits += 1 }
@@ -69,7 +70,7 @@ public final class TrafficStage {
         seq += 1
         return VisitEvent(time: hit.time, seq: seq,
                           visitor: keyer.visitor(client: hit.client, userAgentHash: uaHash),
-                          origin: source, page: isPageview ? pageID(PageRules.path(of: hit.target)) : -1,
+                          origin: source, page: isPageview ? pageID(path) : -1,
                           isPageview: isPageview, goals: reached)
     }
 
