@@ -30,16 +30,30 @@ public final class IngestJob {
     /// Reads every input and fills `aggregates` and `stats`.
     public func run() throws {
         let started = Date()
+        guard !options.files.isEmpty else {
+            throw IngestError.badArgument("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input")
+        }
+        let (sessionizer, referrers) = try buildStages()
+        let (inputs, totalBytes) = try planInputs()
+        if !options.quiet && isatty(2) != 0 { progressLine = ProgressLine(totalBytes: totalBytes) }
+        try readMerged(inputs, into: sessionizer)
+        sessionizer.finish()
+        progressLine?.clear()
+        collectStats(sessionizer: sessionizer, referrers: referrers)
+        stats.seconds = Date().timeIntervalSince(started)
+    }
+
+    /// Lists, classifiers, the traffic stage, the sessionizer and what its sessions feed.
+    private func buildStages() throws -> (Sessionizer, ReferrerClassifier) {
         let lists = try SourceLists.builtIn()
         for (category, entries) in options.extraSources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             try lists.add(text: entries.joined(separator: "\n"), category: category, origin: "\(options.configOrigin) [sources] \(category.rawValue)")
         }
-        let bots = try BotFilter.builtIn(extra: options.extraBots)
         let sources = TrafficSources(rules: ChannelRules(lists: lists))
         let zone = try ReportTimeZone(options.timezone)
         let referrers = ReferrerClassifier(lists: lists, sources: sources, siteHosts: options.siteHosts)
         let goals = try GoalRules(options.goals)
-        stage = TrafficStage(bots: bots,
+        stage = TrafficStage(bots: try BotFilter.builtIn(extra: options.extraBots),
                              pageRules: PageRules(assetExtensions: options.assetExtensions, excludedPrefixes: options.excludedPathPrefixes),
                              goals: goals, referrers: referrers, sources: sources, keyer: .random())
         let aggregates = TrafficAggregates(sources: sources, zone: zone)
@@ -55,10 +69,12 @@ public final class IngestJob {
             aggregates.add(s)
             attributor?.add(s)
         }, orphanGoal: { aggregates.orphanGoal($0) })
+        return (sessionizer, referrers)
+    }
 
-        guard !options.files.isEmpty else {
-            throw IngestError.badArgument("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input")
-        }
+    /// Peeks every file for its format and first timestamp; returns them in time order with
+    /// their total size on disk (for progress).
+    private func planInputs() throws -> ([InputFile], Int) {
         var pending: [InputFile] = []
         var undetected: [(String, String)] = []
         var totalBytes = 0
@@ -85,15 +101,20 @@ public final class IngestJob {
         for (path, _) in undetected {
             stats.warnings.append("\(path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
         }
+        // Argument order never matters: files are taken by their first timestamp, then name.
         pending.sort { ($0.firstTime ?? .min, $0.path) < ($1.firstTime ?? .min, $1.path) }
-        if !options.quiet && isatty(2) != 0 { progressLine = ProgressLine(totalBytes: totalBytes) }
+        return (pending, totalBytes)
+    }
 
+    /// The merge: always read the open file that is furthest behind in time, start a file when
+    /// the slowest open one comes within the reorder window of its first line, and let the
+    /// sessionizer apply everything older than what any file can still produce.
+    private func readMerged(_ pending: [InputFile], into sessionizer: Sessionizer) throws {
         let window = options.reorderWindow
         var active: [InputFile] = []
         var next = 0
         var hit = Hit()
         while true {
-            // Start every pending file whose first line is within reach of the slowest open one.
             while next < pending.count,
                   active.isEmpty || (pending[next].firstTime ?? .min) <= active.map(\.progress.value).min()! &+ window {
                 try pending[next].start()
@@ -111,16 +132,16 @@ public final class IngestJob {
                 active.removeAll { $0 === file }
                 stats.files += 1
             }
-            // Nothing earlier than this can still arrive.
             var watermark = active.map { Self.earliestPossible(after: $0.progress.value, window: window) }.min() ?? .max
             if next < pending.count {
                 watermark = min(watermark, Self.earliestPossible(after: pending[next].firstTime ?? .min, window: window))
             }
             sessionizer.advance(to: watermark)
         }
-        sessionizer.finish()
-        progressLine?.clear()
+    }
 
+    /// Copies the stages' counters into `stats` and adds the end-of-run warnings.
+    private func collectStats(sessionizer: Sessionizer, referrers: ReferrerClassifier) {
         stats.botHitsByFamily = Dictionary(uniqueKeysWithValues: stage.bots.families.enumerated().compactMap { i, f in
             stage.botHits[i] > 0 ? (f, stage.botHits[i]) : nil
         })
@@ -133,12 +154,11 @@ public final class IngestJob {
         stats.sessions = aggregates.sessions
         stats.visitors = aggregates.visitors.count
         if sessionizer.lateEvents > 0 {
-            stats.warnings.append("\(sessionizer.lateEvents) pageviews were more than \(window) s out of time order in their file; sessions near them may differ from a sorted run")
+            stats.warnings.append("\(sessionizer.lateEvents) pageviews were more than \(options.reorderWindow) s out of time order in their file; sessions near them may differ from a sorted run")
         }
         if options.siteHosts.isEmpty, let top = referrers.mostFrequentExternalHost() {
             stats.warnings.append("no --site given: links between your own pages count as referrals. The most frequent referrer host is \(top.host) (\(top.hits) hits); if that is your site, run again with --site \(top.host)")
         }
-        stats.seconds = Date().timeIntervalSince(started)
     }
 
     static func isRegularFile(_ path: String) -> Bool {
