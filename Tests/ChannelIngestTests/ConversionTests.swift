@@ -164,3 +164,35 @@ final class ConversionTests: XCTestCase {
         XCTAssertThrowsError(try IngestConfig.parse("model = \"lastest\"\n", origin: "g.toml"))
     }
 }
+
+extension ConversionTests {
+    /// Compacting the touchpoint store (here after every 2 sessions) changes no credit, and
+    /// forgets visitors whose sessions all left the window.
+    func testCompactionKeepsEveryCreditInTheWindow() {
+        let t: Int64 = 1_000_000_000
+        func run(compactAfter: Int) -> (credits: [String], held: Int) {
+            var out: [String] = []
+            let a = Attributor(lookbackDays: 90, compactAfter: compactAfter, isDirect: { $0 == 0 }) { c in
+                out.append("\(c.model.rawValue) \(c.touchpoint.start) \(String(format: "%.4f", c.share))")
+            }
+            func session(_ v: UInt64, _ start: Int64, _ source: Int32, converts: Bool = false) -> Session {
+                var s = Session(visitor: v, start: start, end: start, source: source, landingPage: 0, pageviews: 1, goalHits: 0)
+                if converts { s.reach(1, at: start) }
+                return s
+            }
+            a.add(session(9, t - 200 * day, 1))              // another visitor, long gone
+            a.add(session(1, t - 91 * day, 1))
+            a.add(session(1, t - 14 * day, 1))
+            a.add(session(2, t - 10 * day, 0))
+            a.add(session(1, t - 7 * day, 2))
+            a.add(session(2, t - 1 * day, 0, converts: true))
+            a.add(session(1, t, 0, converts: true))
+            return (out, a.visitorsHeld)
+        }
+        let plain = run(compactAfter: 1 << 20), compacted = run(compactAfter: 2)
+        XCTAssertEqual(plain.credits, compacted.credits)
+        XCTAssertEqual(plain.credits.filter { $0.hasPrefix("first ") }, ["first \(t - 10 * day) 1.0000", "first \(t - 14 * day) 1.0000"])
+        XCTAssertEqual(plain.held, 3)
+        XCTAssertEqual(compacted.held, 2)   // visitor 9 was forgotten
+    }
+}

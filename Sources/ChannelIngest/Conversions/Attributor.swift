@@ -1,10 +1,10 @@
 /// Credits each conversion to the converting visitor's sessions, under every attribution model.
 ///
-/// It keeps, per visitor, the sessions (touchpoints) of the lookback window: sessions arrive
-/// here as the sessionizer closes them, a visitor's in time order, so when a session with a
-/// conversion closes, every earlier session that can share the credit is already known.
-/// Touchpoints older than the window are dropped as newer sessions arrive, and visitors idle
-/// for longer than the window are swept, so memory follows the window, not the whole history.
+/// It keeps the sessions (touchpoints) of the lookback window: sessions arrive here as the
+/// sessionizer closes them, a visitor's in time order, so when a session with a conversion
+/// closes, every earlier session that can share the credit is already known. Touchpoints live in
+/// one flat array, each linking to the same visitor's previous one (no array per visitor); the
+/// array is compacted as the window moves on, so memory follows the window, not the history.
 public final class Attributor {
     public struct Touchpoint: Equatable {
         public var start: Int64
@@ -24,54 +24,68 @@ public final class Attributor {
     public let lookback: Int64
     private let isDirect: (Int32) -> Bool
     private let credit: (Credit) -> Void
-    private var history: [UInt64: [Touchpoint]] = [:]
+    /// Every touchpoint kept, and the index of the same visitor's previous one (-1: none).
+    private var touchpoints: [Touchpoint] = []
+    private var previous: [Int32] = []
+    /// Each visitor's latest touchpoint.
+    private var latestOf: [UInt64: Int32] = [:]
     private var latest: Int64 = .min
-    private var sinceSweep = 0
+    private var compactAt: Int
+    private let minimumCompaction: Int
 
-    public init(lookbackDays: Int = 90, isDirect: @escaping (Int32) -> Bool, credit: @escaping (Credit) -> Void) {
+    /// `compactAfter`: how many touchpoints to hold before the first compaction.
+    public init(lookbackDays: Int = 90, compactAfter: Int = 1 << 20, isDirect: @escaping (Int32) -> Bool, credit: @escaping (Credit) -> Void) {
         lookback = Int64(lookbackDays) * 86400
+        compactAt = compactAfter
+        minimumCompaction = compactAfter
         self.isDirect = isDirect
         self.credit = credit
     }
 
     /// Visitors with touchpoints held (for tests and memory checks).
-    public var visitorsHeld: Int { history.count }
+    public var visitorsHeld: Int { latestOf.count }
 
     public func add(_ s: Session) {
-        // No later conversion can reach further back than this session's start minus the window.
-        let touchpoint = Touchpoint(start: s.start, source: s.source, landingPage: s.landingPage)
-        // Mutated in place inside the dictionary: no copy of the visitor's list per session.
-        history[s.visitor, default: []].record(touchpoint, keepingFrom: s.start - lookback)
-        if !s.conversions.isEmpty, let h = history[s.visitor] {
-            for c in s.conversions {
-                let window = h.filter { $0.start >= c.time - lookback && $0.start <= c.time }
-                let candidates = window.map { AttributionModel.Candidate(start: $0.start, isDirect: isDirect($0.source)) }
-                for model in AttributionModel.allCases {
-                    for (i, share) in model.credits(candidates, conversionTime: c.time).enumerated() where share > 0 {
-                        credit(Credit(model: model, goal: c.goal, conversionTime: c.time, touchpoint: window[i], share: share))
-                    }
+        let index = Int32(touchpoints.count)
+        touchpoints.append(Touchpoint(start: s.start, source: s.source, landingPage: s.landingPage))
+        previous.append(latestOf.updateValue(index, forKey: s.visitor) ?? -1)
+        for c in s.conversions {
+            // Walk back through the visitor's touchpoints inside the window.
+            var window: [Touchpoint] = []
+            var i = index
+            while i >= 0, touchpoints[Int(i)].start >= c.time - lookback {
+                if touchpoints[Int(i)].start <= c.time { window.append(touchpoints[Int(i)]) }
+                i = previous[Int(i)]
+            }
+            window.reverse()
+            let candidates = window.map { AttributionModel.Candidate(start: $0.start, isDirect: isDirect($0.source)) }
+            for model in AttributionModel.allCases {
+                for (k, share) in model.credits(candidates, conversionTime: c.time).enumerated() where share > 0 {
+                    credit(Credit(model: model, goal: c.goal, conversionTime: c.time, touchpoint: window[k], share: share))
                 }
             }
         }
         if s.start > latest { latest = s.start }
-        sinceSweep += 1
-        if sinceSweep >= 100_000 { sweep() }
+        if touchpoints.count >= compactAt { compact() }
     }
 
-    /// Forgets visitors whose last session is older than the window.
-    private func sweep() {
-        sinceSweep = 0
+    /// Drops touchpoints no later conversion can reach (older than the newest session start
+    /// minus the window), and visitors left with none.
+    private func compact() {
         let cutoff = latest - lookback
-        history = history.filter { ($0.value.last?.start ?? .min) >= cutoff }
-    }
-}
-
-extension Array where Element == Attributor.Touchpoint {
-    /// Appends a touchpoint and drops those that started before `oldest`.
-    mutating func record(_ t: Attributor.Touchpoint, keepingFrom oldest: Int64) {
-        if let first = self.first, first.start < oldest {
-            removeAll { $0.start < oldest }
+        var newIndex = [Int32](repeating: -1, count: touchpoints.count)
+        var kept: [Touchpoint] = []
+        var keptPrevious: [Int32] = []
+        kept.reserveCapacity(touchpoints.count / 2)
+        for (i, t) in touchpoints.enumerated() where t.start >= cutoff {
+            newIndex[i] = Int32(kept.count)
+            kept.append(t)
+            let p = previous[i]
+            keptPrevious.append(p >= 0 ? newIndex[Int(p)] : -1)
         }
-        append(t)
+        latestOf = latestOf.compactMapValues { newIndex[Int($0)] >= 0 ? newIndex[Int($0)] : nil }
+        touchpoints = kept
+        previous = keptPrevious
+        compactAt = max(minimumCompaction, 2 * kept.count)
     }
 }
