@@ -49,7 +49,7 @@ final class ConversionTests: XCTestCase {
         let job = try runJob([lines], configure: {
             $0.goals = [Goal(name: "purchase", method: "GET", path: "/thank-you", value: 100)]
         })
-        func credit(_ ch: Channel, _ m: AttributionModel) -> Double { job.aggregates.byModel[.init(channel: ch, model: m)]?.conversions ?? 0 }
+        func credit(_ ch: Channel, _ m: AttributionModel) -> Double { job.aggregates.credited(ch, model: m).conversions }
         XCTAssertEqual(credit(.organicSocial, .lastNonDirect), 1)
         XCTAssertEqual(credit(.direct, .lastNonDirect), 1)
         XCTAssertEqual(credit(.organicSearch, .lastNonDirect), 0)

@@ -49,7 +49,7 @@ final class EndToEndTests: XCTestCase {
         let goalNames = config.goals.map(\.name)
         for row in expected["conversions_by_goal"] as! [[String: Any]] {
             let name = row["channel"] as! String, goal = goalNames.firstIndex(of: row["goal"] as! String)!
-            let got = name == TrafficTables.noSession ? job.aggregates.orphanGoals[goal] : job.aggregates.byGoal[.init(channel: Channel(name: name)!, goal: goal)]
+            let got = name == TrafficTables.noSession ? job.aggregates.orphanGoals[goal] : job.aggregates.credited(Channel(name: name)!, goal: goal)
             XCTAssertEqual(got?.conversions, Double(row["conversions"] as! Int), "\(name) \(goal)")
             XCTAssertEqual(got?.value ?? -1, row["value"] as! Double, accuracy: 0.001)
         }

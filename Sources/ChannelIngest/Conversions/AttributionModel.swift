@@ -10,6 +10,18 @@ public enum AttributionModel: String, CaseIterable, Sendable {
     case position
     case timeDecay = "time-decay"
 
+    /// Position in `allCases`, for flat per-model tables.
+    public var index: Int {
+        switch self {
+        case .lastNonDirect: return 0
+        case .last: return 1
+        case .first: return 2
+        case .linear: return 3
+        case .position: return 4
+        case .timeDecay: return 5
+        }
+    }
+
     /// Half-life of `time-decay`: a session 7 days before the conversion weighs half as much.
     public static let halfLifeSeconds: Double = 7 * 86400
 

@@ -31,6 +31,9 @@ public final class Attributor {
     private var latestOf: [UInt64: Int32] = [:]
     private var latest: Int64 = .min
     private var compactAt: Int
+    /// Scratch space reused for every conversion.
+    private var window: [Touchpoint] = []
+    private var candidates: [AttributionModel.Candidate] = []
     private let minimumCompaction: Int
 
     /// `compactAfter`: how many touchpoints to hold before the first compaction.
@@ -51,14 +54,15 @@ public final class Attributor {
         previous.append(latestOf.updateValue(index, forKey: s.visitor) ?? -1)
         for c in s.conversions {
             // Walk back through the visitor's touchpoints inside the window.
-            var window: [Touchpoint] = []
+            window.removeAll(keepingCapacity: true)
             var i = index
             while i >= 0, touchpoints[Int(i)].start >= c.time - lookback {
                 if touchpoints[Int(i)].start <= c.time { window.append(touchpoints[Int(i)]) }
                 i = previous[Int(i)]
             }
             window.reverse()
-            let candidates = window.map { AttributionModel.Candidate(start: $0.start, isDirect: isDirect($0.source)) }
+            candidates.removeAll(keepingCapacity: true)
+            for t in window { candidates.append(AttributionModel.Candidate(start: t.start, isDirect: isDirect(t.source))) }
             for model in AttributionModel.allCases {
                 for (k, share) in model.credits(candidates, conversionTime: c.time).enumerated() where share > 0 {
                     credit(Credit(model: model, goal: c.goal, conversionTime: c.time, touchpoint: window[k], share: share))

@@ -53,10 +53,27 @@ public final class TrafficAggregates {
     public private(set) var visitors = Set<UInt64>()
     public private(set) var sessions = 0
 
-    /// Conversions per (channel, goal) under the main model.
-    public private(set) var byGoal: [GoalKey: Credited] = [:]
-    /// Conversions per (channel, model), every model.
-    public private(set) var byModel: [ModelKey: Credited] = [:]
+    /// Conversions per (channel, goal) under the main model, and per (channel, model) under
+    /// every model: flat arrays indexed by channel, since a credit is added for every model of
+    /// every conversion.
+    private var goalCredits: [Credited] = []
+    private var modelCredits = [Credited](repeating: Credited(), count: Channel.allCases.count * AttributionModel.allCases.count)
+
+    /// What `model` credited to `channel`.
+    public func credited(_ channel: Channel, model: AttributionModel) -> Credited {
+        modelCredits[channel.rawValue * AttributionModel.allCases.count + model.index]
+    }
+
+    /// What the main model credited to `channel` for goal number `goal`.
+    public func credited(_ channel: Channel, goal: Int) -> Credited {
+        let i = channel.rawValue * goalValues.count + goal
+        return i < goalCredits.count ? goalCredits[i] : Credited()
+    }
+
+    /// Channels with any credit under any model.
+    public var creditedChannels: [Channel] {
+        Channel.allCases.filter { ch in AttributionModel.allCases.contains { credited(ch, model: $0).conversions > 0 } }
+    }
     /// Goal hits with no session to join, per goal, and per day.
     public private(set) var orphanGoals: [Int: Credited] = [:]
     public private(set) var orphanByDay: [Int64: Credited] = [:]
@@ -66,16 +83,6 @@ public final class TrafficAggregates {
     public struct Credited {
         public var conversions = 0.0
         public var value = 0.0
-    }
-
-    public struct GoalKey: Hashable {
-        public var channel: Channel
-        public var goal: Int
-    }
-
-    public struct ModelKey: Hashable {
-        public var channel: Channel
-        public var model: AttributionModel
     }
 
     /// The model whose credits fill the main tables (`--model`).
@@ -117,9 +124,10 @@ public final class TrafficAggregates {
     public func credit(_ c: Attributor.Credit) {
         let channel = sources.channel(c.touchpoint.source)
         let value = c.share * (c.goal < goalValues.count ? goalValues[c.goal] : 0)
-        byModel[ModelKey(channel: channel, model: c.model), default: Credited()].add(c.share, value)
+        modelCredits[channel.rawValue * AttributionModel.allCases.count + c.model.index].add(c.share, value)
         guard c.model == model else { return }
-        byGoal[GoalKey(channel: channel, goal: c.goal), default: Credited()].add(c.share, value)
+        if goalCredits.isEmpty { goalCredits = Array(repeating: Credited(), count: Channel.allCases.count * goalValues.count) }
+        goalCredits[channel.rawValue * goalValues.count + c.goal].add(c.share, value)
         byChannel[channel, default: Counts()].credit(c.share, value)
         bySource[sourceKey(c.touchpoint.source), default: Counts()].credit(c.share, value)
         byLanding[LandingKey(channel: channel, page: c.touchpoint.landingPage), default: Counts()].credit(c.share, value)

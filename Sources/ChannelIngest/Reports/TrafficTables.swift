@@ -88,8 +88,8 @@ public struct TrafficTables {
     /// Channels in report order (sessions descending, then name), then `(no session)`.
     private var channelOrder: [(name: String, sessions: Int, channel: Channel?)] {
         var names = aggregates.byChannel.map { ($0.key.name, $0.value.sessions, Optional($0.key)) }
-        for k in aggregates.byModel.keys where aggregates.byChannel[k.channel] == nil {
-            if !names.contains(where: { $0.2 == k.channel }) { names.append((k.channel.name, 0, k.channel)) }
+        for channel in aggregates.creditedChannels where aggregates.byChannel[channel] == nil {
+            names.append((channel.name, 0, channel))
         }
         names.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
         if !aggregates.orphanGoals.isEmpty { names.append((Self.noSession, 0, nil)) }
@@ -105,7 +105,7 @@ public struct TrafficTables {
             for (i, goal) in goalNames.enumerated() {
                 let c: TrafficAggregates.Credited
                 if let channel {
-                    c = aggregates.byGoal[.init(channel: channel, goal: i)] ?? .init()
+                    c = aggregates.credited(channel, goal: i)
                 } else {
                     c = aggregates.orphanGoals[i] ?? .init()
                 }
@@ -123,7 +123,7 @@ public struct TrafficTables {
         let orphans = aggregates.orphanGoals.values.reduce(TrafficAggregates.Credited()) { var a = $0; a.add($1.conversions, $1.value); return a }
         for (name, _, channel) in channelOrder {
             for model in AttributionModel.allCases {
-                let c = channel.map { aggregates.byModel[.init(channel: $0, model: model)] ?? .init() } ?? orphans
+                let c = channel.map { aggregates.credited($0, model: model) } ?? orphans
                 t.append([.text(name), .text(model.rawValue), Self.count(c.conversions), .number(c.value, decimals: 2)])
             }
         }
