@@ -1,5 +1,6 @@
 /// Running totals per channel, per (channel, source, medium), per (channel, landing page) and
-/// per (day, channel), fed one closed session at a time.
+/// per (day, channel), fed one closed session at a time, plus the conversions the attributor
+/// credits (per channel and goal, per channel and model) and goal hits without a session.
 ///
 /// `users` are distinct visitors, so they are sets of visitor keys: memory grows with
 /// visitors, never with lines.
