@@ -21,7 +21,7 @@ public final class ReferrerClassifier {
     private let lists: SourceLists
     private let sources: TrafficSources
     private let siteHosts: [String]
-    private var cache: [UInt64: Int] = [:]
+    private var cache = VisitorTable<Int>(capacity: 1024)
     private var entries: [CachedHost] = []
 
     public init(lists: SourceLists, sources: TrafficSources, siteHosts: [String]) {
@@ -49,7 +49,12 @@ public final class ReferrerClassifier {
             slot = entries.count
             entries.append(classify(parts))
             cache[key] = slot
-            if entries.count > 500_000 { cache.removeAll(keepingCapacity: true); entries.removeAll(keepingCapacity: true); return origin(referrer: referrer, requestHost: requestHost) }
+            if entries.count > 500_000 {
+                // Hostile logs with endless distinct hosts: start the cache over.
+                cache = VisitorTable(capacity: 1024)
+                entries.removeAll(keepingCapacity: true)
+                return origin(referrer: referrer, requestHost: requestHost)
+            }
         }
         entries[slot].hits &+= 1
         let e = entries[slot]

@@ -28,7 +28,7 @@ public final class Attributor {
     private var touchpoints: [Touchpoint] = []
     private var previous: [Int32] = []
     /// Each visitor's latest touchpoint.
-    private var latestOf: [UInt64: Int32] = [:]
+    private var latestOf = VisitorTable<Int32>(capacity: 1 << 14)
     private var latest: Int64 = .min
     private var compactAt: Int
     /// Scratch space reused for every conversion.
@@ -87,7 +87,9 @@ public final class Attributor {
             let p = previous[i]
             keptPrevious.append(p >= 0 ? newIndex[Int(p)] : -1)
         }
-        latestOf = latestOf.compactMapValues { newIndex[Int($0)] >= 0 ? newIndex[Int($0)] : nil }
+        var moved = VisitorTable<Int32>(capacity: latestOf.count)
+        for (visitor, old) in latestOf.entries where newIndex[Int(old)] >= 0 { moved[visitor] = newIndex[Int(old)] }
+        latestOf = moved
         touchpoints = kept
         previous = keptPrevious
         compactAt = max(minimumCompaction, 2 * kept.count)

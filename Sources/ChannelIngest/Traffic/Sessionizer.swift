@@ -11,7 +11,7 @@ public final class Sessionizer {
     private let sink: (Session) -> Void
     private let orphanGoal: (VisitEvent) -> Void
     private var heap = EventHeap()
-    private var open: [UInt64: Session] = [:]
+    private var open = VisitorTable<Session>(capacity: 1 << 14)
     /// (visitor, time of last hit) in applied order; stale entries are skipped lazily.
     private var expiry: [(visitor: UInt64, last: Int64)] = []
     private var expiryHead = 0
@@ -48,8 +48,8 @@ public final class Sessionizer {
     /// Applies everything and closes every session (end of input).
     public func finish() {
         while let e = heap.pop() { apply(e) }
-        for (_, s) in open.sorted(by: { ($0.value.start, $0.key) < ($1.value.start, $1.key) }) { sink(s) }
-        open.removeAll()
+        for (_, s) in open.entries.sorted(by: { ($0.value.start, $0.key) < ($1.value.start, $1.key) }) { sink(s) }
+        open = VisitorTable<Session>()
         expiry.removeAll()
         expiryHead = 0
     }

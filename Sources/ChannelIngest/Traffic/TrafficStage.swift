@@ -10,8 +10,8 @@ public final class TrafficStage {
     public let referrers: ReferrerClassifier
     public let sources: TrafficSources
     private let keyer: VisitorKeyer
-    private var uaCache: [UInt64: Int32] = [:]
-    private var pathIDs: [UInt64: Int32] = [:]
+    private var uaCache = VisitorTable<Int32>(capacity: 4096)
+    private var pathIDs = VisitorTable<Int32>(capacity: 4096)
     public private(set) var paths: [String] = []
     private var seq: Int64 = 0
     /// Bot hits by family index (`BotFilter.families`).
@@ -44,7 +44,7 @@ public final class TrafficStage {
                 family = f
             } else {
                 family = bots.classify(hit.userAgent) ?? Self.browser
-                if uaCache.count >= 200_000 { uaCache.removeAll(keepingCapacity: true) }
+                if uaCache.count >= 200_000 { uaCache = VisitorTable(capacity: 4096) }
                 uaCache[uaHash] = family
             }
             if family != Self.browser {
