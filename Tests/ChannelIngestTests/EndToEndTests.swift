@@ -160,3 +160,37 @@ final class EndToEndTests: XCTestCase {
 extension Array {
     var tuple3: (Element, Element, Element) { (self[0], self[1], self[2]) }
 }
+
+extension EndToEndTests {
+    /// A pipe (what `<(zcat …)` or stdin gives) can't be peeked: its format is detected by the
+    /// reader from its first chunk, and a pipe no format fits is an unusable input.
+    func testPipesAreDetectedAsTheyAreRead() throws {
+        func runThroughFIFO(_ text: String) throws -> IngestJob {
+            let dir = TempDir()
+            let path = dir.path("fifo")
+            XCTAssertEqual(mkfifo(path, 0o600), 0)
+            let writer = Thread {
+                let fd = open(path, O_WRONLY)
+                text.utf8CString.withUnsafeBufferPointer { _ = write(fd, $0.baseAddress!, text.utf8.count) }
+                close(fd)
+            }
+            writer.start()
+            var o = IngestOptions()
+            o.files = [path]
+            o.siteHosts = ["example.com"]
+            let job = IngestJob(options: o)
+            try job.run()
+            return job
+        }
+        let lines = (0..<50).map { line("192.0.2.\($0)", day0 + Int64($0), "/") }.joined(separator: "\n") + "\nnot a log line\n"
+        let job = try runThroughFIFO(lines)
+        XCTAssertEqual(job.stats.lines, 51)
+        XCTAssertEqual(job.stats.hits, 50)
+        XCTAssertEqual(job.stats.malformed, 1)
+        XCTAssertEqual(job.stats.sessions, 50)
+        XCTAssertEqual(job.inputs.first?.format, "combined")
+        XCTAssertThrowsError(try runThroughFIFO("hello\nworld\n")) { e in
+            guard case IngestError.unknownFormat = e else { return XCTFail("\(e)") }
+        }
+    }
+}

@@ -11,6 +11,17 @@ public final class LineChunk {
     /// Lines longer than the limit that came just before this chunk's bytes: each is one
     /// malformed line; we keep only its first bytes as a sample.
     public var oversizedLinesBefore: [[UInt8]] = []
+    /// The chunk's lines, parsed on the reader thread (when it was given a format or told to
+    /// detect one).
+    public var parsed: [ParsedLine] = []
+    /// Set on the first chunk of an input whose format the reader detected.
+    public var detection: FormatDetection = .notRun
+
+    public enum FormatDetection: Equatable {
+        case notRun
+        case found(LogFormat)
+        case failed
+    }
 
     init(capacity: Int) {
         self.capacity = capacity

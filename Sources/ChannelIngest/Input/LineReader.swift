@@ -1,11 +1,12 @@
 import Foundation
 
-/// Splits one input into line-aligned `LineChunk`s on a thread of its own.
+/// Splits one input into line-aligned `LineChunk`s on a thread of its own, and parses them.
 ///
-/// Decompression is the most expensive single step, so it runs beside the parser: the reader
-/// thread inflates into 1 MiB chunks and hands them over through a bounded queue, the parser
-/// thread hands them back when done. A line over `maxLineLength` is never buffered whole: its
-/// first bytes are kept as a sample and the rest is skipped up to the next newline.
+/// Decompression and line parsing run here, beside the main thread's bot, channel and session
+/// work: the reader thread inflates into 1 MiB chunks, cuts each line into fields and hands the
+/// chunks over through a bounded queue; the main thread hands them back when done. A line over
+/// `maxLineLength` is never buffered whole: its first bytes are kept as a sample and the rest is
+/// skipped up to the next newline.
 public final class LineReader {
     public static let chunkSize = 1 << 20
     public static let maxLineLength = 64 * 1024
@@ -19,8 +20,15 @@ public final class LineReader {
     private var cancelled = false
     private var thread: Thread?
 
-    public init(input: DecompressedInput, queueDepth: Int = 4) {
+    /// The format lines are parsed with; with none, every line is recorded as malformed.
+    private var format: LogFormat?
+    /// Detect the format from the first chunk (stdin and pipes, which can't be peeked).
+    private var detect: Bool
+
+    public init(input: DecompressedInput, queueDepth: Int = 4, format: LogFormat? = nil, detect: Bool = false) {
         self.input = input
+        self.format = format
+        self.detect = detect
         for _ in 0..<queueDepth { free.append(LineChunk(capacity: LineReader.chunkSize)) }
     }
 
@@ -46,6 +54,8 @@ public final class LineReader {
     public func recycle(_ chunk: LineChunk) {
         chunk.count = 0
         chunk.oversizedLinesBefore.removeAll(keepingCapacity: true)
+        chunk.parsed.removeAll(keepingCapacity: true)
+        chunk.detection = .notRun
         condition.lock()
         free.append(chunk)
         condition.signal()
@@ -68,6 +78,7 @@ public final class LineReader {
     }
 
     private func publish(_ chunk: LineChunk?, finished: Bool) {
+        if let chunk { parse(chunk) }
         condition.lock()
         if let chunk { ready.append(chunk) }
         if finished { done = true }
@@ -126,6 +137,30 @@ public final class LineReader {
             publish(chunk, finished: false)
         }
         publish(nil, finished: true)
+    }
+
+    /// Fills `chunk.parsed`: one record per line, in order (reader thread).
+    private func parse(_ chunk: LineChunk) {
+        if detect {
+            detect = false
+            var sample: [ByteSpan] = []
+            chunk.forEachLine({ if sample.count < LogFormat.detectionLines && !$0.isEmpty { sample.append($0) } }, oversized: { _ in })
+            format = LogFormat.detect(sample)
+            chunk.detection = format.map { .found($0) } ?? .failed
+        }
+        let base = UnsafePointer(chunk.storage)
+        let parser = format?.parser
+        var hit = Hit()
+        chunk.parsed.removeAll(keepingCapacity: true)
+        chunk.forEachLine({ line in
+            if let parser, parser.parse(line, into: &hit) {
+                chunk.parsed.append(ParsedLine(hit: hit, line: line, base: base))
+            } else {
+                chunk.parsed.append(ParsedLine(kind: .malformed, line: line, base: base))
+            }
+        }, oversized: { sample in
+            chunk.parsed.append(ParsedLine(kind: .oversized, line: sample, base: base))
+        })
     }
 
     /// Index of the last `\n` (lines are short, so this looks at a few hundred bytes).

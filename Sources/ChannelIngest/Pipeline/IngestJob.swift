@@ -37,6 +37,11 @@ public final class IngestJob {
         let (inputs, totalBytes) = try planInputs()
         if !options.quiet && isatty(2) != 0 { progressLine = ProgressLine(totalBytes: totalBytes) }
         try readMerged(inputs, into: sessionizer)
+        // stdin and pipes are detected only as they are read: if no input had a known format
+        // after all, that is the same unusable input as a file no format fits.
+        if stats.lines > 0, self.inputs.allSatisfy({ $0.format == "unknown" }) {
+            throw IngestError.unknownFormat("\(self.inputs[0].file): no known log format fits its first lines; name one with --format (see `ingest formats`)")
+        }
         sessionizer.finish()
         progressLine?.clear()
         collectStats(sessionizer: sessionizer, referrers: referrers)
@@ -181,48 +186,36 @@ public final class IngestJob {
             stats.lines += 1
             sample.withSpan { stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: $0) }
         }
-        if !file.detected {
+        switch chunk.detection {
+        case .notRun: break
+        case .found(let f):
+            file.format = f
             file.detected = true
-            var sample: [ByteSpan] = []
-            chunk.forEachLine({ if sample.count < LogFormat.detectionLines && !$0.isEmpty { sample.append($0) } }, oversized: { _ in })
-            file.format = LogFormat.detect(sample)
-            if file.format == nil {
-                stats.warnings.append("\(file.path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
-            }
+        case .failed:
+            file.detected = true
+            stats.warnings.append("\(file.path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
         }
-        guard let parser = file.format?.parser else {
-            // No format: every line is malformed, and counted.
-            let malformed = { (line: ByteSpan) in
-                file.lineNumber += 1
-                file.lines += 1
-                file.malformed += 1
-                self.stats.lines += 1
-                self.stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: line)
-            }
-            chunk.forEachLine(malformed, oversized: malformed)
-            return
-        }
-        var lines = 0, hits = 0
+        // Lines come parsed from the reader thread; here they meet the traffic stage.
+        let base = UnsafePointer(chunk.storage)
+        var hits = 0
         var minTime = Int64.max, maxTime = Int64.min
         var progress = file.progress
         let stage = self.stage!
-        chunk.forEachLine { line in
-            lines += 1
-            if parser.parse(line, into: &hit) {
+        let firstLine = file.lineNumber
+        for (i, record) in chunk.parsed.enumerated() {
+            if record.kind == .hit {
                 hits += 1
+                record.hit(in: base, into: &hit)
                 if hit.time < minTime { minTime = hit.time }
                 if hit.time > maxTime { maxTime = hit.time }
                 progress.observe(hit.time)
                 if let e = stage.event(for: hit) { sessionizer.push(e) }
             } else {
                 file.malformed += 1
-                stats.noteMalformed(file: file.path, line: file.lineNumber + lines, bytes: line)
+                stats.noteMalformed(file: file.path, line: firstLine + i + 1, bytes: record.line.span(in: base))
             }
-        } oversized: { sample in
-            lines += 1
-            file.malformed += 1
-            stats.noteMalformed(file: file.path, line: file.lineNumber + lines, bytes: sample)
         }
+        let lines = chunk.parsed.count
         file.lineNumber += lines
         file.lines += lines
         stats.lines += lines

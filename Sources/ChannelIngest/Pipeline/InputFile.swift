@@ -26,7 +26,8 @@ final class InputFile {
     /// Opens the file for streaming.
     func start() throws {
         let input = try DecompressedInput(path: path)
-        let r = LineReader(input: input)
+        // The reader thread parses with the file's format, or detects it (stdin, pipes).
+        let r = LineReader(input: input, format: format, detect: !detected)
         r.start()
         reader = r
     }
