@@ -94,3 +94,27 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(lines[300_001].prefix(20), "last")
     }
 }
+
+extension InputTests {
+    /// Short lines are handed over at most `maxLinesPerChunk` per chunk, in order, none lost.
+    func testChunksHoldAtMostTheLineCap() throws {
+        let dir = TempDir()
+        let n = 3 * LineReader.maxLinesPerChunk + 123
+        let text = (0..<n).map { String($0) }.joined(separator: "\n") + "\n\n\n"
+        let reader = LineReader(input: try DecompressedInput(path: dir.write("short.log", text)))
+        reader.start()
+        var seen: [String] = []
+        var chunks = 0
+        while let chunk = reader.next() {
+            chunks += 1
+            XCTAssertLessThanOrEqual(chunk.parsed.count, LineReader.maxLinesPerChunk)
+            XCTAssertTrue(chunk.parsed.allSatisfy { $0.kind == .malformed })   // no format given
+            for r in chunk.parsed { seen.append(r.line.span(in: UnsafePointer(chunk.storage)).string) }
+            reader.recycle(chunk)
+        }
+        XCTAssertEqual(chunks, 4)
+        XCTAssertEqual(seen.count, n + 2)
+        XCTAssertEqual(Array(seen.prefix(n)), (0..<n).map { String($0) })
+        XCTAssertEqual(Array(seen.suffix(2)), ["", ""])
+    }
+}

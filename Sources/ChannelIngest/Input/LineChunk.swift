@@ -34,9 +34,17 @@ public final class LineChunk {
     /// `oversized` instead for a line longer than `LineReader.maxLineLength`.
     @inline(__always)
     public func forEachLine(_ body: (ByteSpan) -> Void, oversized: (ByteSpan) -> Void) {
+        _ = forEachLine(limit: .max, body, oversized: oversized)
+    }
+
+    /// The same for at most `limit` lines; returns the number of bytes they take (up to the
+    /// start of the first line not visited).
+    @inline(__always)
+    public func forEachLine(limit: Int, _ body: (ByteSpan) -> Void, oversized: (ByteSpan) -> Void) -> Int {
         var p = UnsafePointer(storage)
         let end = p + count
-        while p < end {
+        var n = 0
+        while p < end && n < limit {
             let rest = end - p
             let nl = memchr(p, 0x0A, rest).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? end
             var len = nl - p
@@ -46,7 +54,9 @@ public final class LineChunk {
             } else {
                 body(ByteSpan(base: p, count: len))
             }
-            p = nl + 1
+            n += 1
+            p = nl < end ? nl + 1 : end
         }
+        return p - UnsafePointer(storage)
     }
 }

@@ -78,7 +78,6 @@ public final class LineReader {
     }
 
     private func publish(_ chunk: LineChunk?, finished: Bool) {
-        if let chunk { parse(chunk) }
         condition.lock()
         if let chunk { ready.append(chunk) }
         if finished { done = true }
@@ -86,12 +85,16 @@ public final class LineReader {
         condition.unlock()
     }
 
+    /// At most this many lines go into one chunk, so its parsed records stay small even when a
+    /// hostile file is nothing but newlines (a 1 MiB chunk could otherwise hold a million lines).
+    public static let maxLinesPerChunk = 16_384
+
     private func run() {
         var carry = [UInt8]()
         carry.reserveCapacity(LineReader.maxLineLength + 1)
         var pendingOversized: [[UInt8]] = []
-        var atEnd = false
-        while !atEnd {
+        var inputDone = false
+        while !inputDone || !carry.isEmpty || !pendingOversized.isEmpty {
             guard let chunk = takeFree() else { break }
             chunk.oversizedLinesBefore = pendingOversized
             pendingOversized.removeAll()
@@ -100,48 +103,50 @@ public final class LineReader {
             }
             chunk.count = carry.count
             carry.removeAll(keepingCapacity: true)
-            while chunk.count < chunk.capacity {
+            while !inputDone && chunk.count < chunk.capacity {
                 let n = input.read(into: chunk.storage + chunk.count, capacity: chunk.capacity - chunk.count)
-                if n == 0 { atEnd = true; break }
-                chunk.count += n
+                if n == 0 { inputDone = true } else { chunk.count += n }
             }
-            if atEnd {
-                publish(chunk.count > 0 || !chunk.oversizedLinesBefore.isEmpty ? chunk : nil, finished: false)
-                if chunk.count == 0 && chunk.oversizedLinesBefore.isEmpty { recycle(chunk) }
-                break
-            }
-            // The chunk is full: cut it after its last newline.
-            if let nl = lastNewline(chunk.storage, chunk.count) {
-                let cut = nl + 1
-                let tail = chunk.count - cut
-                if tail <= LineReader.maxLineLength {
-                    carry.append(contentsOf: UnsafeBufferPointer(start: chunk.storage + cut, count: tail))
-                    chunk.count = cut
-                    publish(chunk, finished: false)
-                    continue
+            if !inputDone {
+                // The chunk is full: cut it after its last newline.
+                if let nl = lastNewline(chunk.storage, chunk.count) {
+                    let cut = nl + 1
+                    let tail = chunk.count - cut
+                    if tail <= LineReader.maxLineLength {
+                        carry.append(contentsOf: UnsafeBufferPointer(start: chunk.storage + cut, count: tail))
+                        chunk.count = cut
+                    } else {
+                        // The unfinished line is already too long: sample it, skip its rest.
+                        pendingOversized.append(Array(UnsafeBufferPointer(start: chunk.storage + cut, count: LineReader.sampleLength)))
+                        chunk.count = cut
+                        inputDone = skipToNextLine(into: &carry)
+                    }
+                } else {
+                    // No newline in a whole chunk: one oversized line.
+                    pendingOversized.append(Array(UnsafeBufferPointer(start: chunk.storage, count: LineReader.sampleLength)))
+                    chunk.count = 0
+                    inputDone = skipToNextLine(into: &carry)
                 }
-                // The unfinished line is already too long.
-                let sample = Array(UnsafeBufferPointer(start: chunk.storage + cut, count: LineReader.sampleLength))
-                chunk.count = cut
+            }
+            // Lines beyond the per-chunk cap go back in front of the carry for the next chunk.
+            let used = parse(chunk)
+            if used < chunk.count {
+                carry.insert(contentsOf: UnsafeBufferPointer(start: chunk.storage + used, count: chunk.count - used), at: 0)
+                chunk.count = used
+            }
+            if chunk.count > 0 || !chunk.oversizedLinesBefore.isEmpty {
                 publish(chunk, finished: false)
-                pendingOversized.append(sample)
             } else {
-                // No newline in a whole chunk: one oversized line.
-                pendingOversized.append(Array(UnsafeBufferPointer(start: chunk.storage, count: LineReader.sampleLength)))
                 recycle(chunk)
             }
-            atEnd = skipToNextLine(into: &carry)
-        }
-        if !pendingOversized.isEmpty, let chunk = takeFree() {
-            chunk.oversizedLinesBefore = pendingOversized
-            publish(chunk, finished: false)
         }
         publish(nil, finished: true)
     }
 
-    /// Fills `chunk.parsed`: one record per line, in order (reader thread).
-    private func parse(_ chunk: LineChunk) {
-        if detect {
+    /// Fills `chunk.parsed`, one record per line in order, up to `maxLinesPerChunk` lines;
+    /// returns how many of the chunk's bytes those lines cover (reader thread).
+    private func parse(_ chunk: LineChunk) -> Int {
+        if detect && chunk.count > 0 {
             detect = false
             var sample: [ByteSpan] = []
             chunk.forEachLine({ if sample.count < LogFormat.detectionLines && !$0.isEmpty { sample.append($0) } }, oversized: { _ in })
@@ -152,7 +157,7 @@ public final class LineReader {
         let parser = format?.parser
         var hit = Hit()
         chunk.parsed.removeAll(keepingCapacity: true)
-        chunk.forEachLine({ line in
+        return chunk.forEachLine(limit: LineReader.maxLinesPerChunk, { line in
             if let parser, parser.parse(line, into: &hit) {
                 chunk.parsed.append(ParsedLine(hit: hit, line: line, base: base))
             } else {
