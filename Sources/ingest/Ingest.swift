@@ -97,7 +97,7 @@ extension Ingest {
         /// The config file's settings with this command line's flags laid over them.
         func options() throws -> IngestOptions {
             var o = IngestOptions()
-            if let config { o = try IngestOptions(config: IngestConfig.load(path: config), origin: config) }
+            if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
             o.files = files
             if !sites.isEmpty { o.siteHosts = sites }
             if let format { o.format = LogFormat(rawValue: format) }

@@ -15,7 +15,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(files.count, 8)
         let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
         let job = try runJob([], configure: {
-            $0 = try! IngestOptions(config: config, origin: "fixtures/ingest.toml")
+            $0 = IngestOptions(config: config, origin: "fixtures/ingest.toml")
             $0.files = files
             $0.quiet = true
         })
@@ -86,7 +86,7 @@ final class EndToEndTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
         let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
         let job = try runJob([], configure: {
-            $0 = try! IngestOptions(config: config, origin: "fixtures/ingest.toml")
+            $0 = IngestOptions(config: config, origin: "fixtures/ingest.toml")
             $0.files = files
             $0.quiet = true
         })

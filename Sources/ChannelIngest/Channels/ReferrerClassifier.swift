@@ -57,15 +57,15 @@ public final class ReferrerClassifier {
             }
         }
         entries[slot].hits &+= 1
-        let e = entries[slot]
-        if !e.pathRules.isEmpty {
-            for rule in e.pathRules where parts.path.count >= rule.prefix.count {
+        // Read the fields in place: copying the entry would retain its array and string per hit.
+        if !entries[slot].pathRules.isEmpty {
+            for rule in entries[slot].pathRules where parts.path.count >= rule.prefix.count {
                 if rule.prefix.withUnsafeBufferPointer({ memcmp(parts.path.base, $0.baseAddress!, rule.prefix.count) }) == 0 {
                     return rule.origin
                 }
             }
         }
-        return e.origin
+        return entries[slot].origin
     }
 
     /// The most frequent external referring host, for the "no --site given" warning.

@@ -122,12 +122,6 @@ public final class SourceLists: @unchecked Sendable {
         pathRules.filter { matches($0.0, host: host) }.map { ($0.0.path!, $0.1) }
     }
 
-    /// Whether any entry for `host` has a path condition (so a cached answer must not be
-    /// reused across paths).
-    public func hasPathRules(host: String) -> Bool {
-        pathRules.contains { matches($0.0, host: host) }
-    }
-
     private func matches(_ p: HostPattern, host: String) -> Bool {
         if !p.anySubdomain && !p.anyTLD { return host == p.core }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)

@@ -58,7 +58,11 @@ public struct IngestConfig: Equatable, Sendable {
             switch key {
             case "site": c.site = try reader.strings(value, key: key)
             case "timezone": c.timezone = try reader.string(value, key: key)
-            case "format": c.format = try reader.string(value, key: key)
+            case "format":
+                c.format = try reader.string(value, key: key)
+                guard c.format == "auto" || LogFormat(rawValue: c.format) != nil else {
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `format` must be auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
             case "out": c.out = try reader.string(value, key: key)
             case "session_timeout_minutes": c.sessionTimeoutMinutes = try reader.positiveInt(value, key: key)
             case "reorder_window_seconds": c.reorderWindowSeconds = try reader.positiveInt(value, key: key)

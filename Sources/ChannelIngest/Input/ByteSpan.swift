@@ -53,14 +53,6 @@ public struct ByteSpan {
         return memcmp(base, s.utf8Start, count) == 0
     }
 
-    /// Whether the span equals `s`, ignoring ASCII case (`s` must be lowercase).
-    public func equalsLowercased(_ s: StaticString) -> Bool {
-        guard s.utf8CodeUnitCount == count else { return false }
-        let p = s.utf8Start
-        for i in 0..<count where asciiLower(base[i]) != p[i] { return false }
-        return true
-    }
-
     public func hasPrefix(_ s: StaticString) -> Bool {
         guard s.utf8CodeUnitCount <= count else { return false }
         return memcmp(base, s.utf8Start, s.utf8CodeUnitCount) == 0
@@ -74,9 +66,6 @@ public struct ByteSpan {
         for i in 0..<n where asciiLower(base[i]) != p[i] { return false }
         return true
     }
-
-    /// A fresh `[UInt8]` copy (for values that outlive the buffer).
-    public var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// A `String` copy, invalid UTF-8 repaired. Only for the cold path (names kept for output).
     public var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }

@@ -40,7 +40,7 @@ public final class IngestJob {
         // stdin and pipes are detected only as they are read: if no input had a known format
         // after all, that is the same unusable input as a file no format fits.
         if stats.lines > 0, self.inputs.allSatisfy({ $0.format == "unknown" }) {
-            throw IngestError.unknownFormat("\(self.inputs[0].file): no known log format fits its first lines; name one with --format (see `ingest formats`)")
+            throw Self.noFormatFits(self.inputs[0].file, firstLine: nil)
         }
         sessionizer.finish()
         progressLine?.clear()
@@ -101,7 +101,7 @@ public final class IngestJob {
         }
         if !undetected.isEmpty && undetected.count == pending.count {
             let (path, line) = undetected[0]
-            throw IngestError.unknownFormat("\(path): no known log format fits its first lines (\(line.isEmpty ? "binary or empty" : "\"\(line)\"")); name one with --format (see `ingest formats`)")
+            throw Self.noFormatFits(path, firstLine: line)
         }
         for (path, _) in undetected {
             stats.warnings.append("\(path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
@@ -164,6 +164,12 @@ public final class IngestJob {
         if options.siteHosts.isEmpty, let top = referrers.mostFrequentExternalHost() {
             stats.warnings.append("no --site given: links between your own pages count as referrals. The most frequent referrer host is \(top.host) (\(top.hits) hits); if that is your site, run again with --site \(top.host)")
         }
+    }
+
+    /// The error for input that no format fits, quoting its first line when there is one.
+    static func noFormatFits(_ path: String, firstLine: String?) -> IngestError {
+        let quoted = firstLine.map { $0.isEmpty ? " (binary or empty)" : " (\"\($0)\")" } ?? ""
+        return .unknownFormat("\(path): no known log format fits its first lines\(quoted); name one with --format (see `ingest formats`)")
     }
 
     static func isRegularFile(_ path: String) -> Bool {
@@ -241,6 +247,5 @@ public final class IngestJob {
                                    malformed: file.malformed, damage: damage))
         progressLine?.finishFile(bytes: input.fileSize ?? input.compressedOffset)
         file.reader = nil
-        file.finished = true
     }
 }

@@ -29,15 +29,11 @@ public struct IngestOptions: Sendable {
 
     public init() {}
 
-    /// Options from a config file; the command line then overrides what it sets.
-    public init(config c: IngestConfig, origin: String) throws {
+    /// Options from a config file (already checked by `IngestConfig.parse`); the command line
+    /// then overrides what it sets.
+    public init(config c: IngestConfig, origin: String) {
         siteHosts = c.site
-        if c.format != "auto" {
-            guard let f = LogFormat(rawValue: c.format) else {
-                throw IngestError.unusableInput("\(origin): format \"\(c.format)\" is not one of auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            format = f
-        }
+        format = LogFormat(rawValue: c.format)
         timezone = c.timezone
         outDir = c.out
         sessionTimeout = Int64(c.sessionTimeoutMinutes) * 60
@@ -48,10 +44,7 @@ public struct IngestOptions: Sendable {
         extraBots = c.bots
         goals = c.goals
         lookbackDays = c.lookbackDays
-        guard let m = AttributionModel(rawValue: c.model) else {
-            throw IngestError.unusableInput("\(origin): model \"\(c.model)\" is not one of \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        model = m
+        model = AttributionModel(rawValue: c.model) ?? .lastNonDirect
         configOrigin = origin
     }
 

@@ -13,7 +13,6 @@ final class InputFile {
     var malformed = 0
     /// How far in time the file has got.
     var progress: TimeProgress
-    var finished = false
 
     init(path: String, format: LogFormat?, firstTime: Int64?, window: Int64, detected: Bool = true) {
         self.path = path

@@ -19,9 +19,7 @@ public struct TrafficTables {
         self.goalNames = goalNames
     }
 
-    static func rate(_ n: Int, _ d: Int) -> CSVTable.Cell {
-        .number(d == 0 ? 0 : Double(n) / Double(d), decimals: 4)
-    }
+    static func rate(_ n: Int, _ d: Int) -> CSVTable.Cell { rate(Double(n), d) }
 
     static func rate(_ n: Double, _ d: Int) -> CSVTable.Cell {
         .number(d == 0 ? 0 : n / Double(d), decimals: 4)

@@ -30,7 +30,6 @@ public final class Sessionizer {
         self.orphanGoal = orphanGoal
     }
 
-    public var openSessions: Int { open.count }
     public var buffered: Int { heap.count }
 
     @inline(__always)

@@ -64,7 +64,7 @@ public final class TrafficStage {
         if isPageview { pageviews += 1 }
         if reached != 0 { goalHits += 1 }
         var source = origin
-        if hit.target.firstIndex(of: 0x3F) != nil, let c = CampaignParameters.parse(target: hit.target) {
+        if let c = CampaignParameters.parse(target: hit.target) {
             source = sources.intern(source: c.source, medium: c.medium, campaign: c.campaign)
         }
         seq += 1
