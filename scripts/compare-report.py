@@ -4,14 +4,17 @@
 Every figure is one check: the run totals, and per channel, per (channel, source, medium) and
 per (day, channel) the sessions, users and pageviews (plus bounces and engaged sessions per
 channel), and the conversions credited (last-non-direct) with their value per channel, source,
-day and (channel, goal). Rows ingest has that the generator did not make, or the reverse, are
-failures too.
+day and (channel, goal); with a CRM export, the leads, qualified, customers, spam, suspicious
+leads, revenue and median days to customer per channel (with `(not joined)` and `(no session)`),
+the summary's join counts, and roi.csv. Rows ingest has that the generator did not make, or the
+reverse, are failures too.
 
 Usage: compare-report.py EXPECTED.json REPORT_DIR      (exit status 1 on any difference)
 The last line is "figures: N passed, M failed".
 """
 import csv
 import json
+import os
 import sys
 
 
@@ -86,6 +89,38 @@ def main():
         for c in expected["channels"]:
             row = attributed.get((c["channel"], "last-non-direct"))
             check(f"attribution.csv {c['channel']} last-non-direct", c.get("conversions", 0), number(row["conversions"]) if row else 0)
+
+    if "lead_quality" in expected:
+        # Leads per channel (last-non-direct), what became of them, and the summary's join counts.
+        got = rows("lead_quality.csv", ["channel"])
+        for want in expected["lead_quality"]:
+            row = got.pop((want["channel"],), None)
+            if row is None:
+                check(f"lead_quality.csv row {want['channel']}", "present", "missing")
+                continue
+            for f in ["leads", "qualified", "customers", "spam", "suspicious", "revenue"]:
+                check(f"lead_quality.csv {want['channel']} {f}", round(want[f], 2), number(row[f]))
+            m = want["median_days_to_customer"]
+            text = row["median_days_to_customer"]
+            ok = (text == "") if m is None else (text != "" and abs(float(text) - m) <= 0.05 + 1e-9)
+            check(f"lead_quality.csv {want['channel']} median_days_to_customer (want {m}, wrote '{text}') within 0.05", True, ok)
+        for key, row in got.items():
+            check(f"lead_quality.csv {key} leads", 0, number(row["leads"]))
+        crm = summary.get("crm", {})
+        for k, v in expected["crm"].items():
+            check(f"summary.json crm.{k}", v, crm.get(k))
+    if "roi" in expected and os.path.exists(f"{out}/roi.csv"):
+        got = rows("roi.csv", ["channel"])
+        for want in expected["roi"]:
+            row = got.get((want["channel"],))
+            if row is None:
+                check(f"roi.csv row {want['channel']}", "present", "missing")
+                continue
+            for f, decimals in [("cost", 2), ("value", 2), ("roi", 4), ("cost_per_lead", 2), ("cost_per_customer", 2)]:
+                w, text = want[f], row[f]
+                # Within half a unit of the last decimal written (3.125 may be written 3.13).
+                ok = text == "" if w is None else (text != "" and abs(float(text) - w) <= 0.5 * 10 ** -decimals + 1e-9)
+                check(f"roi.csv {want['channel']} {f} (want {w}, wrote '{text}')", True, ok)
 
     print(f"figures: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

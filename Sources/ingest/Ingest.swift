@@ -30,9 +30,11 @@ struct Ingest: ParsableCommand {
         abstract: "Per-channel traffic tables from gzipped web-server access logs.",
         discussion: """
         Reads access logs (gzip or plain, chosen by their bytes; - is stdin), sessionizes visitors,
-        gives each session its GA4 default channel and writes CSV tables to --out.
+        gives each session its GA4 default channel, joins conversions (goals in the log, rows of a
+        CRM export) and writes CSV tables to --out.
 
           ingest --site example.com logs/access.log*
+          ingest --config ingest.toml logs/*.gz --conversions crm.csv --costs costs.csv
         """,
         subcommands: [Run.self, Formats.self],
         defaultSubcommand: Run.self
@@ -66,6 +68,12 @@ extension Ingest {
 
         @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay.")
         var model: String?
+
+        @Option(help: "A CRM export of leads or sales (CSV or JSON lines, gzip or not); columns as in the config's [crm]. Repeatable.")
+        var conversions: [String] = []
+
+        @Option(help: "Costs per channel for roi.csv: a CSV of channel,cost or channel,hours,hourly_rate.")
+        var costs: String?
 
         @Option(name: .customLong("exclude-path"), help: "A path prefix whose hits are never pageviews (e.g. /api/). Repeatable.")
         var excludePaths: [String] = []
@@ -106,6 +114,8 @@ extension Ingest {
             if let sessionTimeout { o.sessionTimeout = Int64(sessionTimeout) * 60 }
             if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
             if let model { o.model = AttributionModel(rawValue: model)! }
+            if !conversions.isEmpty { o.crm.files = conversions }
+            if let costs { o.costsFile = costs }
             o.maxMalformed = maxMalformed
             o.quiet = quiet
             o.json = json
@@ -132,7 +142,7 @@ extension Ingest {
                     print(SummaryJSON.render(stats: job.stats, inputs: job.inputs), terminator: "")
                 } else if !quiet {
                     print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: o.outDir,
-                                                withConversions: !o.goals.isEmpty), terminator: "")
+                                                withConversions: !o.goals.isEmpty || job.crm != nil, withLeads: job.crm != nil), terminator: "")
                 }
                 if let limit = maxMalformed, job.stats.lines > 0 {
                     let ratio = Double(job.stats.malformed) / Double(job.stats.lines)

@@ -74,7 +74,7 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(job.counts(.organicSearch)?.conversions, 0)
         XCTAssertEqual(job.stats.conversions, 2)
 
-        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats, goalNames: ["purchase"])
+        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats)
         XCTAssertTrue(tables.attribution.render().contains("Organic Social,time-decay,0.29,28.57\r\n"))
         XCTAssertTrue(tables.conversions.render().contains("Organic Social,purchase,1,1.00,1.0000,100.00\r\n"))
         // Conversions land on the day they happened.
@@ -105,7 +105,7 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(search.engaged, 1)
         XCTAssertEqual(search.durationSeconds, 40) // to the last goal hit
         XCTAssertEqual(search.conversions, 1)
-        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats, goalNames: ["signup"])
+        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats)
         XCTAssertEqual(tables.conversions.render(),
                        "channel,goal,sessions,conversions,conversion_rate,value\r\n"
                        + "Organic Search,signup,1,1.00,1.0000,5.00\r\n"

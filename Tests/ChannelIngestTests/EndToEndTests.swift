@@ -15,7 +15,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(files.count, 8)
         let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
         let job = try runJob([], configure: {
-            $0 = IngestOptions(config: config, origin: "fixtures/ingest.toml")
+            $0 = IngestOptions(config: config, origin: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
             $0.files = files
             $0.quiet = true
         })
@@ -46,14 +46,37 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(job.stats.goalHits, expected["goal_hits"] as? Int)
         XCTAssertEqual(job.stats.goalHitsWithoutSession, expected["goal_hits_without_session"] as? Int)
         XCTAssertEqual(job.stats.conversions, expected["conversions"] as? Int)
-        let goalNames = config.goals.map(\.name)
+        let goalNames = job.aggregates.goalNames
         for row in expected["conversions_by_goal"] as! [[String: Any]] {
             let name = row["channel"] as! String, goal = goalNames.firstIndex(of: row["goal"] as! String)!
-            let got = name == TrafficTables.noSession ? job.aggregates.orphanGoals[goal] : job.aggregates.credited(Channel(name: name)!, goal: goal)
-            XCTAssertEqual(got?.conversions, Double(row["conversions"] as! Int), "\(name) \(goal)")
-            XCTAssertEqual(got?.value ?? -1, row["value"] as! Double, accuracy: 0.001)
+            let got = TrafficAggregates.Pseudo.allCases.first { $0.name == name }.map { job.aggregates.credited($0, goal: goal) }
+                ?? job.aggregates.credited(Channel(name: name)!, goal: goal)
+            XCTAssertEqual(got.conversions, Double(row["conversions"] as! Int), "\(name) \(goal)")
+            XCTAssertEqual(got.value, row["value"] as! Double, accuracy: 0.001)
         }
-        let sources = expected["sources"] as! [[String: Any]]
+        // Leads and what became of them, per channel and for the rows that are no channel.
+        for row in expected["lead_quality"] as! [[String: Any]] {
+            let name = row["channel"] as! String
+            let got: TrafficAggregates.LeadTotals
+            switch name {
+            case TrafficAggregates.Pseudo.noSession.name: got = job.aggregates.leads(.noSession)
+            case TrafficAggregates.Pseudo.notJoined.name: got = job.aggregates.leads(.notJoined)
+            default: got = job.aggregates.leads(Channel(name: name)!)
+            }
+            for (field, value) in [("leads", got.leads), ("qualified", got.qualified), ("customers", got.customers),
+                                   ("spam", got.spam), ("suspicious", got.suspicious)] {
+                XCTAssertEqual(value, Double(row[field] as! Int), "\(name) \(field)")
+            }
+            XCTAssertEqual(got.revenue, row["revenue"] as! Double, accuracy: 0.005, name)
+        }
+        let crm = expected["crm"] as! [String: Any]
+        let outcome = try XCTUnwrap(job.crmOutcome)
+        XCTAssertEqual(outcome.notJoined, crm["not_joined"] as? Int)
+        XCTAssertEqual(outcome.withoutSession, crm["joined_without_session"] as? Int)
+        for (k, v) in crm["joined"] as! [String: Int] { XCTAssertEqual(outcome.joined[CRMJoin.Strategy(rawValue: k)!] ?? 0, v, k) }
+        XCTAssertEqual(job.crm?.duplicateLeadIDs, crm["duplicate_lead_ids"] as? Int)
+
+        let sources = (expected["sources"] as! [[String: Any]]).filter { Channel(name: $0["channel"] as! String) != nil }
         XCTAssertEqual(sources.count, job.aggregates.bySource.count)
         for s in sources {
             let key = TrafficAggregates.SourceKey(channel: Channel(name: s["channel"] as! String)!, source: s["source"] as! String, medium: s["medium"] as! String)
@@ -63,14 +86,15 @@ final class EndToEndTests: XCTestCase {
             XCTAssertEqual(got.pageviews, s["pageviews"] as? Int)
         }
         let daily = expected["daily"] as! [[String: Any]]
-        let orphanDays = daily.filter { $0["channel"] as! String == TrafficTables.noSession }
+        let orphanDays = daily.filter { Channel(name: $0["channel"] as! String) == nil }
         XCTAssertEqual(daily.count - orphanDays.count, job.aggregates.byDay.count)
-        XCTAssertEqual(orphanDays.count, job.aggregates.orphanByDay.count)
+        XCTAssertEqual(orphanDays.count, job.aggregates.pseudoByDay.count)
         for d in daily {
             let (y, m, dd) = (d["date"] as! String).split(separator: "-").map { Int($0)! }.tuple3
             let day = LogTime.daysFromCivil(year: y, month: m, day: dd)
             guard let channel = Channel(name: d["channel"] as! String) else {
-                XCTAssertEqual(job.aggregates.orphanByDay[day]?.conversions, Double(d["conversions"] as! Int))
+                let row = TrafficAggregates.Pseudo.allCases.first { $0.name == d["channel"] as! String }!
+                XCTAssertEqual(job.aggregates.pseudoByDay[.init(day: day, row: row)]?.conversions, Double(d["conversions"] as! Int))
                 continue
             }
             let got = try XCTUnwrap(job.aggregates.byDay[TrafficAggregates.DayKey(day: day, channel: channel)])
@@ -86,7 +110,7 @@ final class EndToEndTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
         let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
         let job = try runJob([], configure: {
-            $0 = IngestOptions(config: config, origin: "fixtures/ingest.toml")
+            $0 = IngestOptions(config: config, origin: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
             $0.files = files
             $0.quiet = true
         })
@@ -101,7 +125,7 @@ final class EndToEndTests: XCTestCase {
                                "192.0.2.79 - - [garbage"]])
         try ReportWriter.write(job: job, to: dir.path("out"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path("out")).sorted()
-        XCTAssertEqual(names, ["attribution.csv", "bots.csv", "conversions.csv", "daily.csv", "landing_pages.csv", "sources.csv", "summary.json", "traffic.csv"])
+        XCTAssertEqual(names, ["attribution.csv", "bots.csv", "conversions.csv", "daily.csv", "landing_pages.csv", "lead_quality.csv", "sources.csv", "summary.json", "traffic.csv"])
         let sources = try String(contentsOfFile: dir.path("out/sources.csv"), encoding: .utf8)
         XCTAssertTrue(sources.contains("Unassigned,'=cmd|x,'-1,1,1,1,0.00,0.0000"), sources)
         for n in names {

@@ -26,6 +26,12 @@ public struct IngestConfig: Equatable, Sendable {
     /// Attribution model of the main tables.
     public var model = AttributionModel.lastNonDirect.rawValue
     public var lookbackDays = 90
+    /// `[crm]`: conversion exports, their columns and statuses, and how they join.
+    public var crm = CRMSettings()
+    /// Where the log carries a visitor id (`extra:N`).
+    public var visitorIDField: String?
+    /// `[costs]`: channel → cost.
+    public var costs: ChannelCosts?
 
     public init() {}
 
@@ -95,6 +101,16 @@ public struct IngestConfig: Equatable, Sendable {
                     let patterns = try reader.strings(t[k]!, key: k, table: "bots")
                     if !patterns.isEmpty { c.bots[k] = patterns }
                 }
+            case "visitor_id_field":
+                let v = try reader.string(value, key: key)
+                guard VisitorIDField(v) != nil else {
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `visitor_id_field` must be \"extra:N\", the Nth field after the User-Agent (e.g. \"extra:1\" for a trailing \"$cookie_uid\")")
+                }
+                c.visitorIDField = v
+            case "crm": c.crm = try reader.crm(try reader.table(value, key: key))
+            case "costs":
+                let costs = try reader.costs(try reader.table(value, key: key))
+                c.costs = costs.costs.isEmpty ? nil : costs
             default:
                 throw reader.unknown(key, in: nil, known: topLevelKeys)
             }
@@ -103,7 +119,8 @@ public struct IngestConfig: Equatable, Sendable {
     }
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
-                               "excluded_paths", "asset_extensions", "model", "lookback_days", "goal", "sources", "bots"]
+                               "excluded_paths", "asset_extensions", "model", "lookback_days", "goal", "sources", "bots",
+                               "visitor_id_field", "crm", "costs"]
 
     /// The settings as a commented TOML file (`--print-config`).
     public func render() -> String {
@@ -181,6 +198,51 @@ public struct IngestConfig: Equatable, Sendable {
         for (family, patterns) in bots.sorted(by: { $0.key < $1.key }) {
             s += "\(Self.quoted(family)) = \(list(patterns))\n"
         }
+        s += """
+
+        # A visitor id the log carries (a first-party cookie): "extra:N" is the Nth field after the
+        # User-Agent of a combined line, e.g. nginx's '… "$http_user_agent" "$cookie_uid"' → "extra:1".
+        # Hits without one keep the address + User-Agent visitor.
+
+        """
+        s += visitorIDField.map { "visitor_id_field = \(Self.quoted($0))\n" } ?? "# visitor_id_field = \"extra:1\"\n"
+        s += """
+
+        # Conversions from a CRM export (CSV or JSON lines, gzipped or not): --conversions FILE.
+        # Column names: an empty one is guessed from common exports' names.
+        [crm]
+        files = \(list(crm.files))
+
+        """
+        for f in CRMColumns.Field.allCases {
+            s += "# \(f.meaning)\n\(f.rawValue) = \(Self.quoted(crm.columns.named[f] ?? ""))\n"
+        }
+        s += """
+        # Goal of rows with no goal column or an empty one.
+        default_goal = \(Self.quoted(crm.defaultGoal))
+        # URL query parameter of a goal hit that carries the lead id (/thank-you?lead=123).
+        lead_parameter = \(Self.quoted(crm.leadParameter))
+        # How far a row's time may be from a session or goal hit of its IP address.
+        join_window_minutes = \(crm.joinWindow / 60)
+
+        # The CRM's status words for each lead status (compared without case or punctuation).
+        [crm.statuses]
+
+        """
+        for status in LeadStatus.allCases {
+            s += "\(status.rawValue) = \(list(crm.statuses.words[status] ?? []))\n"
+        }
+        s += """
+
+        # What each channel cost in the period, for roi.csv (--costs FILE wins): a number, or
+        # { hours = 12, hourly_rate = 40.0 } for time spent.
+        [costs]
+
+        """
+        for (channel, cost) in (costs?.costs ?? [:]).sorted(by: { $0.key < $1.key }) {
+            s += "\(Self.quoted(channel.name)) = \(cost)\n"
+        }
+        if costs == nil { s += "# \"Organic Social\" = { hours = 12, hourly_rate = 40.0 }\n# \"Paid Search\" = 250.0\n" }
         return s
     }
 
@@ -270,6 +332,75 @@ struct ConfigReader {
         guard let name, !name.isEmpty else { throw fail("goal", "every goal needs a `name`") }
         guard let path, !path.isEmpty else { throw fail("goal", "goal \"\(name)\" needs a `path`") }
         return Goal(name: name, method: method, path: path, match: match, statusRange: status, value: value)
+    }
+
+    /// `[crm]` and its `[crm.statuses]`.
+    func crm(_ t: TOMLTable) throws -> CRMSettings {
+        var c = CRMSettings()
+        let columnKeys = CRMColumns.Field.allCases.map(\.rawValue)
+        for key in t.keys {
+            let v = t[key]!
+            if let field = CRMColumns.Field(rawValue: key) {
+                let name = try string(v, key: key, table: "crm")
+                if !name.isEmpty { c.columns.named[field] = name }
+                continue
+            }
+            switch key {
+            case "files": c.files = try strings(v, key: key, table: "crm")
+            case "default_goal": c.defaultGoal = try string(v, key: key, table: "crm")
+            case "lead_parameter": c.leadParameter = try string(v, key: key, table: "crm")
+            case "join_window_minutes": c.joinWindow = Int64(try positiveInt(v, key: key, table: "crm")) * 60
+            case "statuses":
+                guard let st = v.table else { throw wrongType(key, in: "crm", want: "a table ([crm.statuses])", got: v) }
+                var words = LeadStatusMapping.defaults
+                for k in st.keys {
+                    guard let status = LeadStatus(rawValue: k) else {
+                        throw unknown(k, in: "crm.statuses", known: LeadStatus.allCases.map(\.rawValue))
+                    }
+                    words[status] = try strings(st[k]!, key: k, table: "crm.statuses")
+                }
+                c.statuses = LeadStatusMapping(words: words)
+            default:
+                throw unknown(key, in: "crm", known: ["files"] + columnKeys + ["default_goal", "lead_parameter", "join_window_minutes", "statuses"])
+            }
+        }
+        if c.defaultGoal.isEmpty { throw IngestError.unusableInput("\(origin):\(line(of: "default_goal", in: "crm")): `crm.default_goal` must not be empty") }
+        if c.leadParameter.isEmpty { throw IngestError.unusableInput("\(origin):\(line(of: "lead_parameter", in: "crm")): `crm.lead_parameter` must not be empty") }
+        return c
+    }
+
+    /// `[costs]`: channel = cost, or channel = { hours, hourly_rate }.
+    func costs(_ t: TOMLTable) throws -> ChannelCosts {
+        var costs = ChannelCosts()
+        for key in t.keys {
+            let place = "\(origin):\(line(of: key, in: "costs"))"
+            let channel = try ChannelCosts.channel(named: key, at: place)
+            let v = t[key]!
+            func number(_ x: TOMLValueConvertible, _ name: String) throws -> Double {
+                guard let d = x.double ?? x.int.map(Double.init), d >= 0 else {
+                    throw IngestError.unusableInput("\(place): `costs.\(key)` \(name) must be a number ≥ 0")
+                }
+                return d
+            }
+            if let sub = v.table {
+                var cost = 0.0, hours: Double?, rate: Double?
+                for k in sub.keys {
+                    switch k {
+                    case "cost": cost += try number(sub[k]!, "cost")
+                    case "hours": hours = try number(sub[k]!, "hours")
+                    case "hourly_rate": rate = try number(sub[k]!, "hourly_rate")
+                    default: throw unknown(k, in: "costs.\(key)", known: ["cost", "hours", "hourly_rate"])
+                    }
+                }
+                guard (hours == nil) == (rate == nil) else {
+                    throw IngestError.unusableInput("\(place): `costs.\(key)` needs both hours and hourly_rate")
+                }
+                costs.add(channel, cost + (hours ?? 0) * (rate ?? 0))
+            } else {
+                costs.add(channel, try number(v, "cost"))
+            }
+        }
+        return costs
     }
 
     func table(_ v: TOMLValueConvertible, key: String) throws -> TOMLTable {

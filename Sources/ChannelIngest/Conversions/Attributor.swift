@@ -5,11 +5,23 @@
 /// closes, every earlier session that can share the credit is already known. Touchpoints live in
 /// one flat array, each linking to the same visitor's previous one (no array per visitor); the
 /// array is compacted as the window moves on, so memory follows the window, not the history.
+///
+/// CRM rows are attributed after the last session closed (`attribute(visitor:at:…)`), so the
+/// touchpoints they may reach are kept from `keepFrom` on.
 public final class Attributor {
+    /// A session as attribution and the lead-quality checks see it.
     public struct Touchpoint: Equatable {
         public var start: Int64
+        public var end: Int64
         public var source: Int32
         public var landingPage: Int32
+        public var pageviews: Int32
+        /// Pageviews and goal hits.
+        public var requests: Int32
+        /// Asset hits (css, images, …) seen while the session was open.
+        public var assets: Int32
+
+        public var duration: Int64 { end - start }
     }
 
     /// One model's share of one conversion, for one session.
@@ -19,9 +31,16 @@ public final class Attributor {
         public var conversionTime: Int64
         public var touchpoint: Touchpoint
         public var share: Double
+        /// This share of the conversion's value.
+        public var value: Double
+        /// Start of the earliest session in the window (the visitor's first touch).
+        public var firstTouch: Int64
     }
 
     public let lookback: Int64
+    /// Touchpoints that start at or after this time are kept until the end of the run.
+    public var keepFrom: Int64 = .max
+    private let goalValues: [Double]
     private let isDirect: (Int32) -> Bool
     private let credit: (Credit) -> Void
     /// Every touchpoint kept, and the index of the same visitor's previous one (-1: none).
@@ -36,11 +55,14 @@ public final class Attributor {
     private var candidates: [AttributionModel.Candidate] = []
     private let minimumCompaction: Int
 
-    /// `compactAfter`: how many touchpoints to hold before the first compaction.
-    public init(lookbackDays: Int = 90, compactAfter: Int = 1 << 20, isDirect: @escaping (Int32) -> Bool, credit: @escaping (Credit) -> Void) {
+    /// `goalValues`: worth of one conversion of each log goal. `compactAfter`: how many
+    /// touchpoints to hold before the first compaction.
+    public init(lookbackDays: Int = 90, compactAfter: Int = 1 << 20, goalValues: [Double] = [],
+                isDirect: @escaping (Int32) -> Bool, credit: @escaping (Credit) -> Void) {
         lookback = Int64(lookbackDays) * 86400
         compactAt = compactAfter
         minimumCompaction = compactAfter
+        self.goalValues = goalValues
         self.isDirect = isDirect
         self.credit = credit
     }
@@ -50,33 +72,53 @@ public final class Attributor {
 
     public func add(_ s: Session) {
         let index = Int32(touchpoints.count)
-        touchpoints.append(Touchpoint(start: s.start, source: s.source, landingPage: s.landingPage))
+        touchpoints.append(Touchpoint(start: s.start, end: s.end, source: s.source, landingPage: s.landingPage,
+                                      pageviews: Int32(clamping: s.pageviews), requests: Int32(clamping: s.pageviews + s.goalHits),
+                                      assets: Int32(clamping: s.assets)))
         previous.append(latestOf.updateValue(index, forKey: s.visitor) ?? -1)
         for c in s.conversions {
-            // Walk back through the visitor's touchpoints inside the window.
-            window.removeAll(keepingCapacity: true)
-            var i = index
-            while i >= 0, touchpoints[Int(i)].start >= c.time - lookback {
-                if touchpoints[Int(i)].start <= c.time { window.append(touchpoints[Int(i)]) }
-                i = previous[Int(i)]
-            }
-            window.reverse()
-            candidates.removeAll(keepingCapacity: true)
-            for t in window { candidates.append(AttributionModel.Candidate(start: t.start, isDirect: isDirect(t.source))) }
-            for model in AttributionModel.allCases {
-                for (k, share) in model.credits(candidates, conversionTime: c.time).enumerated() where share > 0 {
-                    credit(Credit(model: model, goal: c.goal, conversionTime: c.time, touchpoint: window[k], share: share))
-                }
-            }
+            attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.goal < goalValues.count ? goalValues[c.goal] : 0, credit: credit)
         }
         if s.start > latest { latest = s.start }
         if touchpoints.count >= compactAt { compact() }
     }
 
+    /// Shares a conversion of `goal` worth `value` at `time` among the visitor's sessions that
+    /// started in the lookback window before it, under every model. False when there is none.
+    @discardableResult
+    public func attribute(visitor: UInt64, at time: Int64, goal: Int, value: Double, credit: (Credit) -> Void) -> Bool {
+        window.removeAll(keepingCapacity: true)
+        forEachTouchpoint(of: visitor) { t in
+            guard t.start >= time - lookback else { return false }
+            if t.start <= time { window.append(t) }
+            return true
+        }
+        guard !window.isEmpty else { return false }
+        window.reverse()
+        candidates.removeAll(keepingCapacity: true)
+        for t in window { candidates.append(AttributionModel.Candidate(start: t.start, isDirect: isDirect(t.source))) }
+        for model in AttributionModel.allCases {
+            for (k, share) in model.credits(candidates, conversionTime: time).enumerated() where share > 0 {
+                credit(Credit(model: model, goal: goal, conversionTime: time, touchpoint: window[k], share: share,
+                              value: share * value, firstTouch: window[0].start))
+            }
+        }
+        return true
+    }
+
+    /// The visitor's touchpoints still held, newest first, until `body` returns false.
+    public func forEachTouchpoint(of visitor: UInt64, _ body: (Touchpoint) -> Bool) {
+        var i = latestOf[visitor] ?? -1
+        while i >= 0 {
+            guard body(touchpoints[Int(i)]) else { return }
+            i = previous[Int(i)]
+        }
+    }
+
     /// Drops touchpoints no later conversion can reach (older than the newest session start
-    /// minus the window), and visitors left with none.
+    /// minus the window, and than `keepFrom`), and visitors left with none.
     private func compact() {
-        let cutoff = latest - lookback
+        let cutoff = min(latest - lookback, keepFrom)
         var newIndex = [Int32](repeating: -1, count: touchpoints.count)
         var kept: [Touchpoint] = []
         var keptPrevious: [Int32] = []

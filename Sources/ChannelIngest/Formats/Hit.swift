@@ -17,6 +17,8 @@ public struct Hit {
     public var host: ByteSpan = .empty
     /// False for formats without a User-Agent (`common`): the bot rule is skipped for them.
     public var hasUserAgentField = true
+    /// The whole line (for fields read only when configured, such as a visitor id).
+    public var line: ByteSpan = .empty
 
     public init() {}
 }

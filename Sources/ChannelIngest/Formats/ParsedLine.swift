@@ -79,5 +79,6 @@ public struct ParsedLine {
         h.referrer = referrer.span(in: base)
         h.userAgent = userAgent.span(in: base)
         h.host = host.span(in: base)
+        h.line = line.span(in: base)
     }
 }

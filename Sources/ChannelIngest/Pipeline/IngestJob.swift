@@ -12,7 +12,15 @@ public final class IngestJob {
     public private(set) var aggregates: TrafficAggregates!
     public private(set) var stage: TrafficStage!
     public private(set) var inputs: [InputSummary] = []
+    /// The CRM export as read, and how its rows joined (nil without `--conversions`).
+    public private(set) var crm: CRMImport?
+    public private(set) var crmOutcome: CRMJoin.Outcome?
+    /// Channel costs for `roi.csv` (`--costs` or the config's `[costs]`).
+    public private(set) var costs: ChannelCosts?
     private var progressLine: ProgressLine?
+    private var attributor: Attributor?
+    private var evidence: CRMEvidence?
+    private let keyer = VisitorKeyer.random()
 
     public struct InputSummary {
         public var file: String
@@ -33,6 +41,8 @@ public final class IngestJob {
         guard !options.files.isEmpty else {
             throw IngestError.badArgument("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input")
         }
+        // Read before the logs, so a bad costs file fails in a second, not after an hour.
+        costs = try options.costsFile.map { try ChannelCosts.read(path: $0) } ?? options.costs
         let (sessionizer, referrers) = try buildStages()
         let (inputs, totalBytes) = try planInputs()
         if !options.quiet && isatty(2) != 0 { progressLine = ProgressLine(totalBytes: totalBytes) }
@@ -44,6 +54,7 @@ public final class IngestJob {
         }
         sessionizer.finish()
         progressLine?.clear()
+        joinCRM()
         collectStats(sessionizer: sessionizer, referrers: referrers)
         stats.seconds = Date().timeIntervalSince(started)
     }
@@ -60,21 +71,70 @@ public final class IngestJob {
         let goals = try GoalRules(options.goals)
         stage = TrafficStage(bots: try BotFilter.builtIn(extra: options.extraBots),
                              pageRules: PageRules(assetExtensions: options.assetExtensions, excludedPrefixes: options.excludedPathPrefixes),
-                             goals: goals, referrers: referrers, sources: sources, keyer: .random())
+                             goals: goals, referrers: referrers, sources: sources, keyer: keyer)
+        stage.visitorIDField = options.visitorIDField
         let aggregates = TrafficAggregates(sources: sources, zone: zone)
         aggregates.model = options.model
-        aggregates.goalValues = options.goals.map(\.value)
+        aggregates.goalNames = options.goals.map(\.name)
         self.aggregates = aggregates
+        if !options.crm.files.isEmpty { try readCRM(zone: zone) }
         // Touchpoint history is kept only when there is something to attribute.
-        let attributor = goals.isEmpty ? nil : Attributor(
-            lookbackDays: options.lookbackDays,
+        let goalValues = options.goals.map(\.value)
+        let attributor = goals.isEmpty && crm == nil ? nil : Attributor(
+            lookbackDays: options.lookbackDays, goalValues: goalValues,
             isDirect: { sources.channel($0) == .direct },
             credit: { aggregates.credit($0) })
+        if let crm, let attributor {
+            // CRM rows are attributed after the run: keep what the earliest of them may reach.
+            let times = crm.rows.map(\.time)
+            attributor.keepFrom = times.contains(nil) ? .min
+                : (times.compactMap { $0 }.min() ?? .max) - attributor.lookback - options.crm.joinWindow
+        }
+        self.attributor = attributor
+        let evidence = self.evidence
         let sessionizer = Sessionizer(timeout: options.sessionTimeout, sink: { s in
             aggregates.add(s)
             attributor?.add(s)
-        }, orphanGoal: { aggregates.orphanGoal($0) })
+            evidence?.noteSession(s)
+        }, orphanGoal: { e in
+            aggregates.orphanGoal(e, goalValues: goalValues)
+            evidence?.noteSessionless(e)
+        })
         return (sessionizer, referrers)
+    }
+
+    /// Reads the CRM exports before the logs, so the run records only what their rows can
+    /// join on; adds the goals only CRM rows name.
+    private func readCRM(zone: ReportTimeZone) throws {
+        let imported = try CRMExport.read(options.crm, zone: zone)
+        stats.warnings += imported.warnings
+        for name in Set(imported.rows.map(\.goal)).sorted() where !aggregates.goalNames.contains(name) {
+            aggregates.goalNames.append(name)
+        }
+        var clients = Set<UInt64>(), visitors = Set<UInt64>()
+        for r in imported.rows {
+            if let ip = r.ip { clients.insert(ip.withSpan { keyer.client($0) }) }
+            if let id = r.visitorID { visitors.insert(id.withSpan { keyer.visitor(id: $0) }) }
+        }
+        if imported.rows.contains(where: { $0.visitorID != nil }) && options.visitorIDField == nil {
+            stats.warnings.append("the CRM export has visitor ids but no visitor_id_field is configured, so the log has none to match; those rows join by lead id or IP only")
+        }
+        let evidence = CRMEvidence(leadParameter: options.crm.leadParameter, leadIDs: Set(imported.rows.compactMap(\.leadID)),
+                                   clients: clients, visitors: visitors)
+        stage.evidence = evidence
+        stage.tracksAssets = true
+        self.evidence = evidence
+        crm = imported
+    }
+
+    /// Joins and attributes the CRM rows once every session is closed.
+    private func joinCRM() {
+        guard let crm, let evidence, let attributor else { return }
+        let join = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence, attributor: attributor, bots: stage.bots)
+        let names = aggregates.goalNames
+        let values = Dictionary(options.goals.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        crmOutcome = join.run(crm.rows, into: aggregates, goalIndex: { names.firstIndex(of: $0)! },
+                              goalValue: { values[$0] ?? 0 }, sawAssets: stage.assetHits > 0)
     }
 
     /// Peeks every file for its format and first timestamp; returns them in time order with

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything a run needs to know, as parsed from the command line.
 public struct IngestOptions: Sendable {
     public var files: [String] = []
@@ -26,6 +28,14 @@ public struct IngestOptions: Sendable {
     public var extraBots: [String: [String]] = [:]
     /// Where `extraSources` / `extraBots` came from, for error messages.
     public var configOrigin = "config"
+    /// CRM exports and how to read and join them.
+    public var crm = CRMSettings()
+    /// Where the log carries a visitor id (a cookie); nil: address + User-Agent.
+    public var visitorIDField: VisitorIDField?
+    /// Cost per channel from the config's `[costs]`.
+    public var costs: ChannelCosts?
+    /// `--costs FILE` (wins over the config's `[costs]`).
+    public var costsFile: String?
 
     public init() {}
 
@@ -46,6 +56,12 @@ public struct IngestOptions: Sendable {
         lookbackDays = c.lookbackDays
         model = AttributionModel(rawValue: c.model) ?? .lastNonDirect
         configOrigin = origin
+        crm = c.crm
+        // Files named in a config are found beside it, wherever the job runs from.
+        let dir = URL(fileURLWithPath: origin).deletingLastPathComponent()
+        crm.files = c.crm.files.map { $0.hasPrefix("/") || $0 == "-" ? $0 : dir.appendingPathComponent($0).path }
+        visitorIDField = c.visitorIDField.flatMap(VisitorIDField.init)
+        costs = c.costs
     }
 
     /// The effective settings in config-file form (`--print-config`).
@@ -64,6 +80,9 @@ public struct IngestOptions: Sendable {
         c.goals = goals
         c.model = model.rawValue
         c.lookbackDays = lookbackDays
+        c.crm = crm
+        c.visitorIDField = visitorIDField?.description
+        c.costs = costs
         return c
     }
 }

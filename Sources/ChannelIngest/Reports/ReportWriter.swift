@@ -10,10 +10,10 @@ public enum ReportWriter {
             throw IngestError.output("cannot create the output folder \(dir): \(error.localizedDescription)")
         }
         let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats,
-                                   goalNames: job.options.goals.map(\.name))
+                                   costs: job.costs, hasLeads: job.crm != nil)
         for (name, table) in tables.all {
             try AtomicFile.write(table.render(), to: url.appendingPathComponent(name))
         }
-        try AtomicFile.write(SummaryJSON.render(stats: job.stats, inputs: job.inputs), to: url.appendingPathComponent("summary.json"))
+        try AtomicFile.write(SummaryJSON.render(job: job), to: url.appendingPathComponent("summary.json"))
     }
 }

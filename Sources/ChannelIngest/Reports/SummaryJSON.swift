@@ -2,7 +2,11 @@ import Foundation
 
 /// `summary.json`: what the run read and counted, for the ops person's monitoring.
 public enum SummaryJSON {
-    public static func render(stats: RunStats, inputs: [IngestJob.InputSummary]) -> String {
+    public static func render(job: IngestJob) -> String {
+        render(stats: job.stats, inputs: job.inputs, crm: job.crm, outcome: job.crmOutcome)
+    }
+
+    public static func render(stats: RunStats, inputs: [IngestJob.InputSummary], crm: CRMImport? = nil, outcome: CRMJoin.Outcome? = nil) -> String {
         var o: [String: Any] = [
             "files": stats.files,
             "bytes": stats.bytes,
@@ -27,6 +31,23 @@ public enum SummaryJSON {
                 return d
             },
         ]
+        if let crm, let outcome {
+            // How the CRM rows joined, by strategy, and what could not be read of them.
+            o["crm"] = [
+                "rows_read": crm.rowsRead,
+                "leads": outcome.rows,
+                "duplicate_lead_ids": crm.duplicateLeadIDs,
+                "bad_times": crm.badTimes,
+                "bad_values": crm.badValues,
+                "unknown_statuses": crm.unknownStatuses,
+                "rows_without_key": crm.rowsWithoutKey,
+                "joined": Dictionary(uniqueKeysWithValues: CRMJoin.Strategy.allCases.map { ($0.rawValue, outcome.joined[$0] ?? 0) }),
+                "not_joined": outcome.notJoined,
+                "joined_without_session": outcome.withoutSession,
+                "suspicious": outcome.suspicious,
+                "samples": crm.samples,
+            ] as [String: Any]
+        }
         o["first_time"] = stats.firstTime.map { LogTime.isoTimestamp($0) } ?? NSNull()
         o["last_time"] = stats.lastTime.map { LogTime.isoTimestamp($0) } ?? NSNull()
         let data = try! JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

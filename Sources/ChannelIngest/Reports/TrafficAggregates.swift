@@ -1,6 +1,7 @@
 /// Running totals per channel, per (channel, source, medium), per (channel, landing page) and
 /// per (day, channel), fed one closed session at a time, plus the conversions the attributor
-/// credits (per channel and goal, per channel and model) and goal hits without a session.
+/// credits (per channel and goal, per channel and model), the leads and their quality, and the
+/// rows that are no channel: `(no session)` and `(not joined)`.
 ///
 /// `users` are distinct visitors, so they are sets of visitor keys: memory grows with
 /// visitors, never with lines.
@@ -54,31 +55,68 @@ public final class TrafficAggregates {
     public private(set) var visitors = Set<UInt64>()
     public private(set) var sessions = 0
 
-    /// Conversions per (channel, goal) under the main model, and per (channel, model) under
-    /// every model: flat arrays indexed by channel, since a credit is added for every model of
+    /// Rows that are no channel: conversions with no session to credit, and CRM rows that
+    /// joined no visitor. They sit after the channels in the flat per-row arrays.
+    public enum Pseudo: Int, CaseIterable {
+        case noSession, notJoined
+        public var name: String { self == .noSession ? "(no session)" : "(not joined)" }
+        var slot: Int { Channel.allCases.count + rawValue }
+    }
+    static let slotCount = Channel.allCases.count + Pseudo.allCases.count
+
+    /// Conversions per (row, goal) under the main model, and per (row, model) under every
+    /// model: flat arrays indexed by row slot, since a credit is added for every model of
     /// every conversion.
     private var goalCredits: [Credited] = []
-    private var modelCredits = [Credited](repeating: Credited(), count: Channel.allCases.count * AttributionModel.allCases.count)
+    private var modelCredits = [Credited](repeating: Credited(), count: slotCount * AttributionModel.allCases.count)
+    /// Leads and their quality per row slot (main model).
+    private var leadTotals = [LeadTotals](repeating: LeadTotals(), count: slotCount)
+    /// Conversions of the pseudo rows per day.
+    public private(set) var pseudoByDay: [PseudoDayKey: Credited] = [:]
+
+    public struct PseudoDayKey: Hashable {
+        public var day: Int64
+        public var row: Pseudo
+    }
 
     /// What `model` credited to `channel`.
     public func credited(_ channel: Channel, model: AttributionModel) -> Credited {
         modelCredits[channel.rawValue * AttributionModel.allCases.count + model.index]
     }
 
+    /// What `model` credited to a pseudo row (the same under every model).
+    public func credited(_ row: Pseudo, model: AttributionModel = .lastNonDirect) -> Credited {
+        modelCredits[row.slot * AttributionModel.allCases.count + model.index]
+    }
+
     /// What the main model credited to `channel` for goal number `goal`.
-    public func credited(_ channel: Channel, goal: Int) -> Credited {
-        let i = channel.rawValue * goalValues.count + goal
+    public func credited(_ channel: Channel, goal: Int) -> Credited { credited(slot: channel.rawValue, goal: goal) }
+
+    public func credited(_ row: Pseudo, goal: Int) -> Credited { credited(slot: row.slot, goal: goal) }
+
+    private func credited(slot: Int, goal: Int) -> Credited {
+        let i = slot * goalNames.count + goal
         return i < goalCredits.count ? goalCredits[i] : Credited()
     }
 
-    /// Channels with any credit under any model.
+    /// Leads credited to `channel` (main model).
+    public func leads(_ channel: Channel) -> LeadTotals { leadTotals[channel.rawValue] }
+    public func leads(_ row: Pseudo) -> LeadTotals { leadTotals[row.slot] }
+
+    /// Channels with any credit under any model, or any lead.
     public var creditedChannels: [Channel] {
-        Channel.allCases.filter { ch in AttributionModel.allCases.contains { credited(ch, model: $0).conversions > 0 } }
+        Channel.allCases.filter { ch in
+            leadTotals[ch.rawValue].leads > 0 || AttributionModel.allCases.contains { credited(ch, model: $0).conversions > 0 }
+        }
     }
-    /// Goal hits with no session to join, per goal, and per day.
-    public private(set) var orphanGoals: [Int: Credited] = [:]
-    public private(set) var orphanByDay: [Int64: Credited] = [:]
-    /// Conversions (each session × goal once), whatever they are credited to.
+
+    /// Pseudo rows with any conversion.
+    public var creditedPseudoRows: [Pseudo] {
+        Pseudo.allCases.filter { credited($0).conversions > 0 || leadTotals[$0.slot].leads > 0 }
+    }
+
+    /// Conversions (each session × goal once, each goal hit without a session, each CRM row),
+    /// whatever they are credited to.
     public private(set) var conversions = 0
 
     public struct Credited {
@@ -86,10 +124,46 @@ public final class TrafficAggregates {
         public var value = 0.0
     }
 
+    /// Leads credited to a row, and what became of them.
+    public struct LeadTotals {
+        public var leads = 0.0
+        public var qualified = 0.0
+        public var customers = 0.0
+        public var spam = 0.0
+        public var suspicious = 0.0
+        /// Value of the leads that became customers.
+        public var revenue = 0.0
+        /// (days from first touch to customer, weight) of each customer credited here.
+        public var daysToCustomer: [(days: Double, weight: Double)] = []
+
+        /// The weighted median of `daysToCustomer`; nil without customers.
+        public var medianDaysToCustomer: Double? {
+            let d = daysToCustomer.filter { $0.weight > 0 }.sorted { $0.days < $1.days }
+            let total = d.reduce(0) { $0 + $1.weight }
+            guard total > 0 else { return nil }
+            var cumulative = 0.0
+            for (i, x) in d.enumerated() {
+                cumulative += x.weight
+                if abs(cumulative - total / 2) < 1e-9 * total, i + 1 < d.count { return (x.days + d[i + 1].days) / 2 }
+                if cumulative > total / 2 { return x.days }
+            }
+            return d.last!.days
+        }
+    }
+
+    /// What is known of one lead when it is credited.
+    public struct LeadFacts {
+        public var status: LeadStatus
+        public var suspicious: Bool
+        public var value: Double
+        /// When it became a customer (only read for customers).
+        public var customerTime: Int64?
+    }
+
     /// The model whose credits fill the main tables (`--model`).
     public var model: AttributionModel = .lastNonDirect
-    /// Worth of one conversion of each goal.
-    public var goalValues: [Double] = []
+    /// Goals in table order: the configured log goals, then goals only CRM rows name.
+    public var goalNames: [String] = []
 
     private let sources: TrafficSources
     private var zone: ReportTimeZone
@@ -124,29 +198,63 @@ public final class TrafficAggregates {
     /// source, landing-page and daily rows (the day the conversion happened).
     public func credit(_ c: Attributor.Credit) {
         let channel = sources.channel(c.touchpoint.source)
-        let value = c.share * (c.goal < goalValues.count ? goalValues[c.goal] : 0)
-        modelCredits[channel.rawValue * AttributionModel.allCases.count + c.model.index].add(c.share, value)
+        modelCredits[channel.rawValue * AttributionModel.allCases.count + c.model.index].add(c.share, c.value)
         guard c.model == model else { return }
-        if goalCredits.isEmpty { goalCredits = Array(repeating: Credited(), count: Channel.allCases.count * goalValues.count) }
-        goalCredits[channel.rawValue * goalValues.count + c.goal].add(c.share, value)
-        byChannel[channel, default: Counts()].credit(c.share, value)
-        bySource[sourceKey(c.touchpoint.source), default: Counts()].credit(c.share, value)
-        byLanding[LandingKey(channel: channel, page: c.touchpoint.landingPage), default: Counts()].credit(c.share, value)
-        byDay[DayKey(day: zone.day(of: c.conversionTime), channel: channel), default: Counts()].credit(c.share, value)
+        addGoalCredit(slot: channel.rawValue, goal: c.goal, c.share, c.value)
+        byChannel[channel, default: Counts()].credit(c.share, c.value)
+        bySource[sourceKey(c.touchpoint.source), default: Counts()].credit(c.share, c.value)
+        byLanding[LandingKey(channel: channel, page: c.touchpoint.landingPage), default: Counts()].credit(c.share, c.value)
+        byDay[DayKey(day: zone.day(of: c.conversionTime), channel: channel), default: Counts()].credit(c.share, c.value)
+    }
+
+    private func addGoalCredit(slot: Int, goal: Int, _ n: Double, _ v: Double) {
+        if goalCredits.isEmpty { goalCredits = Array(repeating: Credited(), count: Self.slotCount * goalNames.count) }
+        goalCredits[slot * goalNames.count + goal].add(n, v)
+    }
+
+    /// Counts one conversion (a session's goal, a goal hit without a session, a CRM row).
+    public func countConversion() { conversions += 1 }
+
+    /// A whole conversion credited to a pseudo row (under every model); `time` nil when the CRM
+    /// row's time could not be read (it then has no day).
+    public func credit(_ row: Pseudo, goal: Int, value: Double, time: Int64?) {
+        for m in AttributionModel.allCases { modelCredits[row.slot * AttributionModel.allCases.count + m.index].add(1, value) }
+        addGoalCredit(slot: row.slot, goal: goal, 1, value)
+        if let time { pseudoByDay[PseudoDayKey(day: zone.day(of: time), row: row), default: Credited()].add(1, value) }
     }
 
     /// A goal hit that found no open session: a conversion of the `(no session)` row.
-    public func orphanGoal(_ e: VisitEvent) {
+    public func orphanGoal(_ e: VisitEvent, goalValues: [Double]) {
         var g = e.goals
         while g != 0 {
             let i = g.trailingZeroBitCount
-            let value = i < goalValues.count ? goalValues[i] : 0
-            orphanGoals[i, default: Credited()].add(1, value)
-            orphanByDay[zone.day(of: e.time), default: Credited()].add(1, value)
+            credit(.noSession, goal: i, value: i < goalValues.count ? goalValues[i] : 0, time: e.time)
             conversions += 1
             g &= g - 1
         }
     }
+
+    /// A lead's share credited to `channel` (nil: to `row`); `firstTouch` is the start of the
+    /// visitor's first session in the window, for days to customer.
+    public func creditLead(_ facts: LeadFacts, share: Double, channel: Channel?, row: Pseudo = .notJoined, firstTouch: Int64?) {
+        let slot = channel?.rawValue ?? row.slot
+        var t = leadTotals[slot]
+        t.leads += share
+        if facts.status.isQualified { t.qualified += share }
+        if facts.status == .spam { t.spam += share }
+        if facts.suspicious { t.suspicious += share }
+        if facts.status == .customer {
+            t.customers += share
+            t.revenue += share * facts.value
+            if let firstTouch, let won = facts.customerTime {
+                t.daysToCustomer.append((Double(max(0, won - firstTouch)) / 86400, share))
+            }
+        }
+        leadTotals[slot] = t
+    }
+
+    /// The channel a traffic source belongs to.
+    public func channel(of source: Int32) -> Channel { sources.channel(source) }
 }
 
 extension TrafficAggregates.Credited {

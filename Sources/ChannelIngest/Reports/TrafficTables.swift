@@ -1,22 +1,30 @@
 /// Builds the tables of SPEC.md from the aggregates: `traffic.csv`, `sources.csv`,
-/// `landing_pages.csv`, `daily.csv`, `conversions.csv`, `attribution.csv` and `bots.csv`.
+/// `landing_pages.csv`, `daily.csv`, `conversions.csv`, `attribution.csv`, `lead_quality.csv`,
+/// `roi.csv` (with costs) and `bots.csv`.
 ///
 /// Conversions are the main model's credits (fractional under shared-credit models, so written
-/// with 2 decimals); they are 0 when no goal is configured.
+/// with 2 decimals); they are 0 when no goal is configured. Conversions that reach no channel
+/// are the rows `(no session)` and `(not joined)`, after the channels in every table with a
+/// conversions column.
 public struct TrafficTables {
     let aggregates: TrafficAggregates
     let paths: [String]
     let stats: RunStats
     let goalNames: [String]
+    let costs: ChannelCosts?
+    /// Whether CRM rows were read (`lead_quality.csv` has rows only then).
+    let hasLeads: Bool
 
     /// The row for goal hits that found no session to join.
-    public static let noSession = "(no session)"
+    public static let noSession = TrafficAggregates.Pseudo.noSession.name
 
-    public init(aggregates: TrafficAggregates, paths: [String], stats: RunStats, goalNames: [String] = []) {
+    public init(aggregates: TrafficAggregates, paths: [String], stats: RunStats, costs: ChannelCosts? = nil, hasLeads: Bool = false) {
         self.aggregates = aggregates
         self.paths = paths
         self.stats = stats
-        self.goalNames = goalNames
+        self.goalNames = aggregates.goalNames
+        self.costs = costs
+        self.hasLeads = hasLeads
     }
 
     static func rate(_ n: Int, _ d: Int) -> CSVTable.Cell { rate(Double(n), d) }
@@ -51,6 +59,10 @@ public struct TrafficTables {
             t.append([.text(k.channel.name), .text(k.source), .text(k.medium), .int(c.sessions), .int(c.users.count),
                       .int(c.pageviews), Self.count(c.conversions), Self.rate(c.conversions, c.sessions)])
         }
+        for row in aggregates.creditedPseudoRows {
+            let c = aggregates.credited(row)
+            t.append([.text(row.name), .text(row.name), .text(row.name), .int(0), .int(0), .int(0), Self.count(c.conversions), Self.rate(0, 0)])
+        }
         return t
     }
 
@@ -61,36 +73,48 @@ public struct TrafficTables {
         for (channel, page, c) in rows {
             t.append([.text(channel), .text(page), .int(c.sessions), Self.rate(c.bounces, c.sessions), Self.count(c.conversions)])
         }
+        for row in aggregates.creditedPseudoRows {
+            t.append([.text(row.name), .text(row.name), .int(0), Self.rate(0, 0), Self.count(aggregates.credited(row).conversions)])
+        }
         return t
     }
 
     public var daily: CSVTable {
         var t = CSVTable(columns: ["date", "channel", "sessions", "users", "pageviews", "conversions", "value"])
-        var rows = aggregates.byDay.map { (k, c) in (k.day, k.channel.name, c) }
-        for (day, o) in aggregates.orphanByDay {
+        var rows = aggregates.byDay.map { (k, c) in (k.day, k.channel.name, c, 0) }
+        for (k, o) in aggregates.pseudoByDay {
             var c = TrafficAggregates.Counts()
             c.conversions = o.conversions
             c.value = o.value
-            rows.append((day, Self.noSession, c))
+            rows.append((k.day, k.row.name, c, 1 + k.row.rawValue))
         }
+        // By date, then sessions, then name; the pseudo rows last in their day.
         rows.sort { a, b in
-            a.0 != b.0 ? a.0 < b.0 : a.2.sessions != b.2.sessions ? a.2.sessions > b.2.sessions : a.1 < b.1
+            a.0 != b.0 ? a.0 < b.0 : a.3 != b.3 ? a.3 < b.3 : a.2.sessions != b.2.sessions ? a.2.sessions > b.2.sessions : a.1 < b.1
         }
-        for (day, channel, c) in rows {
+        for (day, channel, c, _) in rows {
             t.append([.text(LogTime.isoDate(days: day)), .text(channel), .int(c.sessions), .int(c.users.count),
                       .int(c.pageviews), Self.count(c.conversions), .number(c.value, decimals: 2)])
         }
         return t
     }
 
-    /// Channels in report order (sessions descending, then name), then `(no session)`.
-    private var channelOrder: [(name: String, sessions: Int, channel: Channel?)] {
-        var names = aggregates.byChannel.map { ($0.key.name, $0.value.sessions, Optional($0.key)) }
-        for channel in aggregates.creditedChannels where aggregates.byChannel[channel] == nil {
-            names.append((channel.name, 0, channel))
+    /// A row of the per-channel tables: a channel, or a pseudo row.
+    enum Row {
+        case channel(Channel)
+        case pseudo(TrafficAggregates.Pseudo)
+    }
+
+    /// Channels in report order (sessions descending, then name), then `(no session)` and
+    /// `(not joined)` when they have conversions or leads; `extra` adds channels with no
+    /// sessions and no credit (those with a cost).
+    private func rowOrder(adding extra: [Channel] = []) -> [(name: String, sessions: Int, row: Row)] {
+        var names = aggregates.byChannel.map { ($0.key.name, $0.value.sessions, Row.channel($0.key)) }
+        for channel in Set(aggregates.creditedChannels + extra) where aggregates.byChannel[channel] == nil {
+            names.append((channel.name, 0, .channel(channel)))
         }
         names.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-        if !aggregates.orphanGoals.isEmpty { names.append((Self.noSession, 0, nil)) }
+        for row in aggregates.creditedPseudoRows { names.append((row.name, 0, .pseudo(row))) }
         return names
     }
 
@@ -99,13 +123,12 @@ public struct TrafficTables {
     public var conversions: CSVTable {
         var t = CSVTable(columns: ["channel", "goal", "sessions", "conversions", "conversion_rate", "value"])
         guard !goalNames.isEmpty else { return t }
-        for (name, sessions, channel) in channelOrder {
+        for (name, sessions, row) in rowOrder() {
             for (i, goal) in goalNames.enumerated() {
                 let c: TrafficAggregates.Credited
-                if let channel {
-                    c = aggregates.credited(channel, goal: i)
-                } else {
-                    c = aggregates.orphanGoals[i] ?? .init()
+                switch row {
+                case .channel(let ch): c = aggregates.credited(ch, goal: i)
+                case .pseudo(let p): c = aggregates.credited(p, goal: i)
                 }
                 t.append([.text(name), .text(goal), .int(sessions), Self.count(c.conversions),
                           Self.rate(c.conversions, sessions), .number(c.value, decimals: 2)])
@@ -118,12 +141,74 @@ public struct TrafficTables {
     public var attribution: CSVTable {
         var t = CSVTable(columns: ["channel", "model", "conversions", "value"])
         guard !goalNames.isEmpty else { return t }
-        let orphans = aggregates.orphanGoals.values.reduce(TrafficAggregates.Credited()) { var a = $0; a.add($1.conversions, $1.value); return a }
-        for (name, _, channel) in channelOrder {
+        for (name, _, row) in rowOrder() {
             for model in AttributionModel.allCases {
-                let c = channel.map { aggregates.credited($0, model: model) } ?? orphans
+                let c: TrafficAggregates.Credited
+                switch row {
+                case .channel(let ch): c = aggregates.credited(ch, model: model)
+                case .pseudo(let p): c = aggregates.credited(p, model: model)
+                }
                 t.append([.text(name), .text(model.rawValue), Self.count(c.conversions), .number(c.value, decimals: 2)])
             }
+        }
+        return t
+    }
+
+    private func leads(_ row: Row) -> TrafficAggregates.LeadTotals {
+        switch row {
+        case .channel(let ch): return aggregates.leads(ch)
+        case .pseudo(let p): return aggregates.leads(p)
+        }
+    }
+
+    /// A share of leads; empty when there are none (an undefined rate is not 0 %).
+    static func leadRate(_ n: Double, _ leads: Double) -> CSVTable.Cell {
+        leads > 0 ? .number(n / leads, decimals: 4) : .empty
+    }
+
+    /// Per channel: leads (CRM rows credited under the main model), how many became qualified
+    /// (customers included: they were qualified first), customers and spam, how many the data
+    /// calls suspicious, the customers' revenue, and the median days from first touch to customer.
+    public var leadQuality: CSVTable {
+        var t = CSVTable(columns: ["channel", "leads", "qualified", "customers", "spam", "suspicious", "qualified_rate",
+                                   "customer_rate", "spam_rate", "suspicious_rate", "revenue", "revenue_per_lead",
+                                   "median_days_to_customer"])
+        guard hasLeads else { return t }
+        for (name, _, row) in rowOrder() {
+            let l = leads(row)
+            t.append([.text(name), Self.count(l.leads), Self.count(l.qualified), Self.count(l.customers), Self.count(l.spam),
+                      Self.count(l.suspicious), Self.leadRate(l.qualified, l.leads), Self.leadRate(l.customers, l.leads),
+                      Self.leadRate(l.spam, l.leads), Self.leadRate(l.suspicious, l.leads), .number(l.revenue, decimals: 2),
+                      l.leads > 0 ? .number(l.revenue / l.leads, decimals: 2) : .empty,
+                      l.medianDaysToCustomer.map { .number($0, decimals: 1) } ?? .empty])
+        }
+        return t
+    }
+
+    /// Per channel: its cost, the value credited to it (main model), ROI = (value − cost) / cost,
+    /// and cost per lead and per customer. Without a cost (or a cost of 0) ROI is empty, never a
+    /// division error; a cost with no value is −1.
+    public var roi: CSVTable {
+        var t = CSVTable(columns: ["channel", "cost", "value", "roi", "cost_per_lead", "cost_per_customer"])
+        guard let costs else { return t }
+        for (name, _, row) in rowOrder(adding: Array(costs.costs.keys)) {
+            var cost: Double?
+            let value: Double
+            switch row {
+            case .channel(let ch):
+                cost = costs[ch]
+                value = aggregates.credited(ch, model: aggregates.model).value
+            case .pseudo(let p):
+                value = aggregates.credited(p).value
+            }
+            let l = leads(row)
+            func per(_ n: Double) -> CSVTable.Cell {
+                guard let cost, n > 0 else { return .empty }
+                return .number(cost / n, decimals: 2)
+            }
+            t.append([.text(name), cost.map { .number($0, decimals: 2) } ?? .empty, .number(value, decimals: 2),
+                      cost.flatMap { $0 > 0 ? .number((value - $0) / $0, decimals: 4) : nil } ?? .empty,
+                      per(l.leads), per(l.customers)])
         }
         return t
     }
@@ -142,7 +227,10 @@ public struct TrafficTables {
 
     /// Every table with its file name.
     public var all: [(String, CSVTable)] {
-        [("traffic.csv", traffic), ("sources.csv", sources), ("landing_pages.csv", landingPages),
-         ("daily.csv", daily), ("conversions.csv", conversions), ("attribution.csv", attribution), ("bots.csv", bots)]
+        var tables = [("traffic.csv", traffic), ("sources.csv", sources), ("landing_pages.csv", landingPages),
+                      ("daily.csv", daily), ("conversions.csv", conversions), ("attribution.csv", attribution),
+                      ("lead_quality.csv", leadQuality), ("bots.csv", bots)]
+        if costs != nil { tables.append(("roi.csv", roi)) }
+        return tables
     }
 }

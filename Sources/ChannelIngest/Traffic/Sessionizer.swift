@@ -56,6 +56,13 @@ public final class Sessionizer {
     private func apply(_ e: VisitEvent) {
         if e.time < appliedTime { lateEvents += 1 } else { appliedTime = e.time }
         closeExpired(before: appliedTime)
+        if e.isAsset {
+            if var s = open[e.visitor], e.time - s.end <= timeout {
+                s.assets += 1
+                open[e.visitor] = s
+            }
+            return
+        }
         if var s = open[e.visitor] {
             let gap = e.time - s.end
             let newCampaign = e.isPageview && e.origin >= 0 && e.origin != s.source
@@ -87,6 +94,7 @@ public final class Sessionizer {
         let source = e.origin >= 0 ? e.origin : TrafficSources.direct
         var s = Session(visitor: e.visitor, start: e.time, end: e.time, source: source,
                         landingPage: e.page, pageviews: 1, goalHits: 0)
+        s.client = e.client
         if e.goals != 0 {
             s.goalHits = 1
             s.reach(e.goals, at: e.time)

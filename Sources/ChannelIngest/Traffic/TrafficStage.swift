@@ -20,6 +20,15 @@ public final class TrafficStage {
     public private(set) var pageviews = 0
 
     public private(set) var goalHits = 0
+    /// Asset hits of browsers (counted only when `tracksAssets`).
+    public private(set) var assetHits = 0
+
+    /// Where the log carries a visitor id; nil keys visitors by address + User-Agent.
+    public var visitorIDField: VisitorIDField?
+    /// Send asset hits to the sessionizer (a lead-quality signal: real browsers load assets).
+    public var tracksAssets = false
+    /// Records what CRM rows may be joined on; its client keys are computed only if it asks.
+    public var evidence: CRMEvidence?
 
     public init(bots: BotFilter, pageRules: PageRules, goals: GoalRules, referrers: ReferrerClassifier, sources: TrafficSources, keyer: VisitorKeyer) {
         self.bots = bots
@@ -60,18 +69,44 @@ public final class TrafficStage {
         let path = PageRules.path(of: hit.target)
         let isPageview = pageRules.isPageview(method: hit.method, status: hit.status, path: path)
         let reached = goals.match(method: hit.method, status: hit.status, path: path)
-        guard isPageview || reached != 0 else { return nil }
+        guard isPageview || reached != 0 else {
+            return tracksAssets ? assetEvent(hit, path: path, uaHash: uaHash) : nil
+        }
         if isPageview { pageviews += 1 }
-        if reached != 0 { goalHits += 1 }
         var source = origin
         if let c = CampaignParameters.parse(target: hit.target) {
             source = sources.intern(source: c.source, medium: c.medium, campaign: c.campaign)
         }
         seq += 1
-        return VisitEvent(time: hit.time, seq: seq,
-                          visitor: keyer.visitor(client: hit.client, userAgentHash: uaHash),
+        let visitor = visitorKey(hit, uaHash: uaHash)
+        if reached != 0 {
+            goalHits += 1
+            evidence?.noteGoalHit(target: hit.target, visitor: visitor, time: hit.time)
+        }
+        return VisitEvent(time: hit.time, seq: seq, visitor: visitor,
                           origin: source, page: isPageview ? pageID(path) : -1,
-                          isPageview: isPageview, goals: reached)
+                          isPageview: isPageview, goals: reached, client: clientKey(hit))
+    }
+
+    @inline(__always)
+    private func visitorKey(_ hit: Hit, uaHash: UInt64) -> UInt64 {
+        if let field = visitorIDField, let id = field.value(in: hit) { return keyer.visitor(id: id) }
+        return keyer.visitor(client: hit.client, userAgentHash: uaHash)
+    }
+
+    @inline(__always)
+    private func clientKey(_ hit: Hit) -> UInt64 {
+        guard let evidence, evidence.needsClientKeys else { return 0 }
+        return keyer.client(hit.client)
+    }
+
+    /// A browser's asset request that loaded (2xx, or 304 from its cache).
+    private func assetEvent(_ hit: Hit, path: ByteSpan, uaHash: UInt64) -> VisitEvent? {
+        guard hit.method.equals("GET"), (200...299).contains(hit.status) || hit.status == 304, pageRules.isAsset(path: path) else { return nil }
+        assetHits += 1
+        seq += 1
+        return VisitEvent(time: hit.time, seq: seq, visitor: visitorKey(hit, uaHash: uaHash), origin: ReferrerClassifier.none,
+                          page: -1, isPageview: false, isAsset: true)
     }
 
     @inline(__always)

@@ -1,4 +1,4 @@
-/// A pageview (or, later, a goal hit) reduced to what sessionizing needs: a few integers.
+/// A pageview, goal hit or asset hit reduced to what sessionizing needs: a few integers.
 public struct VisitEvent {
     public var time: Int64
     /// Arrival order: breaks ties between equal timestamps the way a stable sort would.
@@ -10,17 +10,26 @@ public struct VisitEvent {
     /// Interned path, for landing pages.
     public var page: Int32
     public var isPageview: Bool
+    /// An asset (css, image, …) loaded by a browser: it only counts toward its open session's
+    /// assets (a lead-quality signal), never starts, extends or splits one. Sent only when a
+    /// CRM export is read.
+    public var isAsset: Bool
     /// Goals this hit reached (bit i = goal i of `GoalRules`); 0 for none.
     public var goals: UInt64
+    /// Keyed hash of the client address alone (for joining CRM rows by IP); 0 when not needed.
+    public var client: UInt64
 
-    public init(time: Int64, seq: Int64, visitor: UInt64, origin: Int32, page: Int32, isPageview: Bool = true, goals: UInt64 = 0) {
+    public init(time: Int64, seq: Int64, visitor: UInt64, origin: Int32, page: Int32, isPageview: Bool = true, goals: UInt64 = 0,
+                isAsset: Bool = false, client: UInt64 = 0) {
         self.time = time
         self.seq = seq
         self.visitor = visitor
         self.origin = origin
         self.page = page
         self.isPageview = isPageview
+        self.isAsset = isAsset
         self.goals = goals
+        self.client = client
     }
 
     @inline(__always)
@@ -45,6 +54,10 @@ public struct Session: Equatable {
     public var landingPage: Int32
     public var pageviews: Int
     public var goalHits: Int
+    /// Asset hits while the session was open (counted only when a CRM export is read).
+    public var assets = 0
+    /// Keyed hash of the landing's client address (0 unless CRM rows join by IP).
+    public var client: UInt64 = 0
     /// Goals reached, each once, in the order reached.
     public var conversions: [GoalReach] = []
     /// The same as a mask, to test "already reached" without a search.

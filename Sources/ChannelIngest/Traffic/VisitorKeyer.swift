@@ -38,6 +38,37 @@ public struct VisitorKeyer: Sendable {
         s.compress(userAgentHash)
         return s.finalize()
     }
+
+    /// The visitor for a visitor id the log carries (a cookie value): the same id always gives
+    /// the same key, and no id collides with an address + User-Agent key (own domain word).
+    public func visitor(id: ByteSpan) -> UInt64 {
+        hash(id, domain: 0x7669_7369_746F_7269)
+    }
+
+    /// A client address alone, for joining CRM rows that carry an IP but no User-Agent.
+    public func client(_ address: ByteSpan) -> UInt64 {
+        hash(address, domain: 0x636C_6965_6E74_6970)
+    }
+
+    private func hash(_ bytes: ByteSpan, domain: UInt64) -> UInt64 {
+        var s = SipState(k0: k0, k1: k1)
+        s.compress(domain)
+        let raw = UnsafeRawPointer(bytes.base)
+        var i = 0
+        while i + 8 <= bytes.count {
+            s.compress(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var last: UInt64 = UInt64(truncatingIfNeeded: bytes.count) << 56
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            last |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        s.compress(last)
+        return s.finalize()
+    }
 }
 
 /// SipHash-2-4 rounds (Aumasson & Bernstein).

@@ -1,0 +1,76 @@
+/// What the log run records so CRM rows can be joined once it ends: only what concerns the
+/// rows actually read (their lead ids, visitor ids and addresses are known before the logs
+/// are), so it grows with the CRM export, never with the log.
+///
+/// - goal hits whose URL carries a wanted lead id (`/thank-you?lead=123`): visitor and time;
+/// - visitors seen from a wanted address (keyed hash), from their sessions and goal hits;
+/// - goal hits of wanted visitors or addresses that found no session.
+public final class CRMEvidence {
+    public struct GoalHit: Equatable {
+        public var visitor: UInt64
+        public var time: Int64
+    }
+
+    let leadParameter: [UInt8]
+    private let wantedLeads: Set<String>
+    private var wantedClients = Set<UInt64>()
+    private var wantedVisitors = Set<UInt64>()
+    /// Earliest goal hit carrying each wanted lead id.
+    public private(set) var leadHits: [String: GoalHit] = [:]
+    /// Visitors seen from each wanted address.
+    public private(set) var visitorsOfClient: [UInt64: Set<UInt64>] = [:]
+    /// Goal hits without a session, per wanted visitor.
+    public private(set) var sessionlessHits: [UInt64: [Int64]] = [:]
+
+    /// True when the run must hash client addresses (some row joins by IP).
+    public var needsClientKeys: Bool { !wantedClients.isEmpty }
+
+    public init(leadParameter: String, leadIDs: Set<String>, clients: Set<UInt64>, visitors: Set<UInt64>) {
+        self.leadParameter = Array(leadParameter.utf8)
+        wantedLeads = leadIDs
+        wantedClients = clients
+        wantedVisitors = visitors
+    }
+
+    /// A goal hit: records the lead id its URL carries, if a CRM row has it.
+    func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64) {
+        guard !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return }
+        guard wantedLeads.contains(id) else { return }
+        if let seen = leadHits[id], seen.time <= time { return }
+        leadHits[id] = GoalHit(visitor: visitor, time: time)
+    }
+
+    /// A closed session: remembers its visitor under its address when a row wants that address.
+    func noteSession(_ s: Session) {
+        if s.client != 0, wantedClients.contains(s.client) { visitorsOfClient[s.client, default: []].insert(s.visitor) }
+    }
+
+    /// A goal hit with no session to join.
+    func noteSessionless(_ e: VisitEvent) {
+        let byClient = e.client != 0 && wantedClients.contains(e.client)
+        guard byClient || wantedVisitors.contains(e.visitor) else { return }
+        if byClient { visitorsOfClient[e.client, default: []].insert(e.visitor) }
+        sessionlessHits[e.visitor, default: []].append(e.time)
+    }
+
+    /// The first value of query parameter `name` in a request target, percent-decoded.
+    static func parameter(_ name: [UInt8], in target: ByteSpan) -> String? {
+        guard let q = target.firstIndex(of: 0x3F) else { return nil }
+        var query = target.dropFirst(q + 1)
+        if let hash = query.firstIndex(of: 0x23) { query = query.prefix(hash) }
+        var start = 0
+        while start < query.count {
+            var end = start
+            while end < query.count && query[end] != 0x26 { end += 1 }
+            let pair = query.slice(start, end)
+            start = end + 1
+            guard pair.count > name.count, pair[name.count] == 0x3D else { continue }
+            guard name.withUnsafeBufferPointer({ memcmp(pair.base, $0.baseAddress!, name.count) == 0 }) else { continue }
+            let value = pair.dropFirst(name.count + 1)
+            return String(decoding: PercentDecoding.decode(value), as: UTF8.self)
+        }
+        return nil
+    }
+}
+
+import Foundation

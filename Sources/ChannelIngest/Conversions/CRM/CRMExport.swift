@@ -1,0 +1,203 @@
+import Foundation
+
+/// Reads CRM exports (`--conversions`): CSV or JSON lines, gzipped or not (chosen by their
+/// bytes), columns found by `CRMColumns`.
+///
+/// Nothing joinable is dropped: a row whose time, value or status can't be read is kept with
+/// what could be read, counted, and sampled for the summary; a file with no rows is a warning.
+/// A lead id seen twice keeps its last row (files in name order, then line order): exports
+/// list a lead again when it changes, so the later row is the newer state.
+public struct CRMImport {
+    public var rows: [CRMRow] = []
+    /// Rows read, before duplicate lead ids were merged.
+    public var rowsRead = 0
+    public var duplicateLeadIDs = 0
+    public var badTimes = 0
+    public var badValues = 0
+    /// Status words no `[crm.statuses]` list names (counted as `new`), with how many rows had each.
+    public var unknownStatuses: [String: Int] = [:]
+    public var rowsWithoutKey = 0
+    /// Up to five messages about rows, `file:line: what`.
+    public var samples: [String] = []
+    public var warnings: [String] = []
+
+    public init() {}
+
+    mutating func note(_ message: String) {
+        if samples.count < 5 { samples.append(AddressRedaction.redact(message)) }
+    }
+}
+
+public enum CRMExport {
+    /// Reads every file and merges duplicate lead ids.
+    public static func read(_ settings: CRMSettings, zone: ReportTimeZone) throws -> CRMImport {
+        var result = CRMImport()
+        var zone = zone
+        for path in settings.files.sorted() {
+            try read(path: path, settings: settings, zone: &zone, into: &result)
+        }
+        result.rowsRead = result.rows.count
+        var lastIndex: [String: Int] = [:]
+        var example: String?
+        for (i, r) in result.rows.enumerated() {
+            guard let id = r.leadID else { continue }
+            if lastIndex.updateValue(i, forKey: id) != nil {
+                result.duplicateLeadIDs += 1
+                example = example ?? id
+            }
+        }
+        if result.duplicateLeadIDs > 0 {
+            result.rows = result.rows.enumerated().filter { i, r in r.leadID.map { lastIndex[$0] == i } ?? true }.map(\.1)
+            result.warnings.append("\(result.duplicateLeadIDs) CRM rows repeat a lead id already seen (e.g. \(example!)); each lead counts once, with its last row")
+        }
+        if result.badTimes > 0 {
+            result.warnings.append("\(result.badTimes) CRM rows have a time that is not a date (ISO 8601 or epoch seconds); they can only join by lead id")
+        }
+        if result.badValues > 0 {
+            result.warnings.append("\(result.badValues) CRM rows have a value that is not a number; their goal's value is used")
+        }
+        if !result.unknownStatuses.isEmpty {
+            let top = result.unknownStatuses.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(3).map { "\"\($0.key)\" (\($0.value))" }
+            result.warnings.append("CRM statuses not in [crm.statuses] counted as new: \(top.joined(separator: ", ")); map them in the config")
+        }
+        if result.rowsWithoutKey > 0 {
+            result.warnings.append("\(result.rowsWithoutKey) CRM rows have no lead id, visitor id or IP to join on; they count as (not joined)")
+        }
+        return result
+    }
+
+    static func read(path: String, settings: CRMSettings, zone: inout ReportTimeZone, into result: inout CRMImport) throws {
+        let (bytes, damage) = try readAll(path)
+        if let damage { result.warnings.append("\(path): \(damage.message); CRM rows read up to there") }
+        let firstByte = bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
+        let table: (header: [String], records: [CSVRecords.Record])
+        if firstByte == nil {
+            result.warnings.append("\(path): empty CRM export, no conversions read from it")
+            return
+        } else if firstByte == 0x7B {
+            table = try jsonLines(bytes, path: path)
+        } else {
+            let records = CSVRecords.parse(bytes)
+            table = (records[0].fields.map { $0.trimmingCharacters(in: .whitespaces) }, Array(records.dropFirst()))
+        }
+        if table.records.isEmpty {
+            result.warnings.append("\(path): CRM export has a header but no rows")
+            return
+        }
+        let at = try settings.columns.locate(in: table.header, file: path)
+        for record in table.records {
+            func cell(_ f: CRMColumns.Field) -> String? {
+                guard let i = at[f], i < record.fields.count else { return nil }
+                let v = record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+                return v.isEmpty ? nil : v
+            }
+            var row = CRMRow(file: path, line: record.line, time: nil)
+            if let t = cell(.time) {
+                row.time = CRMTime.parse(t, zone: &zone)
+                if row.time == nil {
+                    result.badTimes += 1
+                    result.note("\(path):\(record.line): time \"\(t.prefix(40))\" is not a date")
+                }
+            } else {
+                result.badTimes += 1
+                result.note("\(path):\(record.line): no time")
+            }
+            row.goal = cell(.goal) ?? settings.defaultGoal
+            if let v = cell(.value) {
+                row.value = parseMoney(v)
+                if row.value == nil {
+                    result.badValues += 1
+                    result.note("\(path):\(record.line): value \"\(v.prefix(40))\" is not a number")
+                }
+            }
+            if let s = cell(.status) {
+                if let status = settings.statuses.status(of: s) {
+                    row.status = status
+                } else {
+                    result.unknownStatuses[s.lowercased(), default: 0] += 1
+                }
+            }
+            row.leadID = cell(.leadID)
+            row.visitorID = cell(.visitorID)
+            row.ip = cell(.ip)
+            row.userAgent = cell(.userAgent)
+            if let c = cell(.customerTime) { row.customerTime = CRMTime.parse(c, zone: &zone) }
+            if row.hasNoKey { result.rowsWithoutKey += 1 }
+            result.rows.append(row)
+        }
+    }
+
+    /// `49`, `49.90`, `-5`, with an optional currency sign; no thousands separators (a `1,234`
+    /// is ambiguous between locales, so it is refused rather than guessed).
+    static func parseMoney(_ s: String) -> Double? {
+        var t = Substring(s)
+        for sign in ["$", "€", "£", "¥"] where t.hasPrefix(sign) { t = t.dropFirst(sign.count) }
+        for sign in ["$", "€", "£", "¥", "EUR", "USD", "GBP"] where t.hasSuffix(sign) { t = t.dropLast(sign.count) }
+        t = Substring(t.trimmingCharacters(in: .whitespaces))
+        guard !t.isEmpty, t.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+") }),
+              let v = Double(t), v.isFinite else { return nil }
+        return v
+    }
+
+    /// JSON lines as a table: the first object's keys (nested objects as dotted paths) are the
+    /// header; a line that is not a JSON object is a counted problem, not a stop.
+    static func jsonLines(_ bytes: [UInt8], path: String) throws -> ([String], [CSVRecords.Record]) {
+        var header: [String] = []
+        var index: [String: Int] = [:]
+        var records: [CSVRecords.Record] = []
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            lineNumber += 1
+            let line = bytes[start..<end]
+            start = end + 1
+            guard line.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) else { continue }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
+                throw IngestError.unusableInput("\(path):\(lineNumber): not a JSON object; a JSON-lines export has one {…} per line")
+            }
+            var flat: [(String, String)] = []
+            flatten(object, prefix: "", into: &flat)
+            var fields = [String](repeating: "", count: header.count)
+            for (k, v) in flat {
+                if index[k] == nil {
+                    index[k] = header.count
+                    header.append(k)
+                    fields.append("")
+                }
+                fields[index[k]!] = v
+            }
+            records.append(CSVRecords.Record(line: lineNumber, fields: fields))
+        }
+        return (header, records)
+    }
+
+    static func flatten(_ object: [String: Any], prefix: String, into out: inout [(String, String)]) {
+        for (k, v) in object.sorted(by: { $0.key < $1.key }) {
+            let key = prefix.isEmpty ? k : prefix + "." + k
+            switch v {
+            case let d as [String: Any]: flatten(d, prefix: key, into: &out)
+            case let s as String: out.append((key, s))
+            case let n as NSNumber:
+                let d = n.doubleValue
+                out.append((key, d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)))
+            case is NSNull: out.append((key, ""))
+            default: out.append((key, "\(v)"))
+            }
+        }
+    }
+
+    /// The whole file, decompressed when it is gzip.
+    static func readAll(_ path: String) throws -> ([UInt8], InputDamage?) {
+        let input = try DecompressedInput(path: path)
+        var out: [UInt8] = []
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = input.read(into: buffer, capacity: 1 << 16)
+            if n <= 0 { break }
+            out.append(contentsOf: UnsafeBufferPointer(start: buffer, count: n))
+        }
+        return (out, input.damage)
+    }
+}

@@ -1,0 +1,15 @@
+/// Everything about conversions from a CRM: the files, how to read them and how to join them
+/// (`--conversions` and the config's `[crm]`).
+public struct CRMSettings: Equatable, Sendable {
+    public var files: [String] = []
+    public var columns = CRMColumns()
+    public var statuses = LeadStatusMapping()
+    /// Goal of rows whose goal column is missing or empty.
+    public var defaultGoal = "lead"
+    /// The URL query parameter of a goal hit that carries the CRM's lead id (`/thank-you?lead=123`).
+    public var leadParameter = "lead"
+    /// How far apart (seconds) a CRM row's time and a session or goal hit of its IP may be.
+    public var joinWindow: Int64 = 30 * 60
+
+    public init() {}
+}
