@@ -58,7 +58,7 @@ public struct ChannelCosts: Equatable, Sendable {
             let place = "\(origin):\(r.line)"
             func number(_ i: Int?, _ what: String) throws -> Double? {
                 guard let i, i < r.fields.count else { return nil }
-                let text = r.fields[i].trimmingCharacters(in: .whitespaces)
+                let text = r.fields[i].trimmedASCIIWhitespace
                 if text.isEmpty { return nil }
                 guard let v = CRMExport.parseMoney(text), v >= 0 else {
                     throw IngestError.unusableInput("\(place): \(what) \"\(text)\" is not a number ≥ 0 (write 1234.50: a point for decimals, no thousands separator)")
@@ -66,7 +66,7 @@ public struct ChannelCosts: Equatable, Sendable {
                 return v
             }
             guard channelAt < r.fields.count else { throw IngestError.unusableInput("\(place): no channel") }
-            let channel = try self.channel(named: r.fields[channelAt].trimmingCharacters(in: .whitespaces), at: place)
+            let channel = try self.channel(named: r.fields[channelAt].trimmedASCIIWhitespace, at: place)
             var cost = try number(costAt, "cost") ?? 0
             let hours = try number(hoursAt, "hours"), rate = try number(rateAt, "hourly_rate")
             if (hours == nil) != (rate == nil) {

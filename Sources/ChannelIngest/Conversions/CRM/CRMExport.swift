@@ -78,7 +78,7 @@ public enum CRMExport {
             table = try jsonLines(bytes, path: path)
         } else {
             let records = CSVRecords.parse(bytes)
-            table = (records[0].fields.map { $0.trimmingCharacters(in: .whitespaces) }, Array(records.dropFirst()))
+            table = (records[0].fields.map { $0.trimmedASCIIWhitespace }, Array(records.dropFirst()))
         }
         if table.records.isEmpty {
             result.warnings.append("\(path): CRM export has a header but no rows")
@@ -88,7 +88,7 @@ public enum CRMExport {
         for record in table.records {
             func cell(_ f: CRMColumns.Field) -> String? {
                 guard let i = at[f], i < record.fields.count else { return nil }
-                let v = record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+                let v = record.fields[i].trimmedASCIIWhitespace
                 return v.isEmpty ? nil : v
             }
             var row = CRMRow(file: path, line: record.line, time: nil)
@@ -133,7 +133,7 @@ public enum CRMExport {
         var t = Substring(s)
         for sign in ["$", "€", "£", "¥"] where t.hasPrefix(sign) { t = t.dropFirst(sign.count) }
         for sign in ["$", "€", "£", "¥", "EUR", "USD", "GBP"] where t.hasSuffix(sign) { t = t.dropLast(sign.count) }
-        t = Substring(t.trimmingCharacters(in: .whitespaces))
+        t = Substring(String(t).trimmedASCIIWhitespace)
         guard !t.isEmpty, t.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+") }),
               let v = Double(t), v.isFinite else { return nil }
         return v

@@ -85,3 +85,16 @@ enum CSVRecords {
         return best.value > 0 ? best.key : 0x2C
     }
 }
+
+extension String {
+    /// Without leading and trailing ASCII spaces, tabs, CR and LF. Foundation's
+    /// `trimmingCharacters` bridges through NSString, which is slow for every cell of an export.
+    var trimmedASCIIWhitespace: String {
+        let u = utf8
+        func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
+        guard let first = u.firstIndex(where: { !blank($0) }) else { return "" }
+        let last = u.lastIndex(where: { !blank($0) })!
+        if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
+        return String(self[first...last])
+    }
+}
