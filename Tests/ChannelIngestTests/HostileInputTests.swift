@@ -59,4 +59,46 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(job.stats.lines, job.stats.hits + job.stats.malformed)
         XCTAssertGreaterThan(job.stats.malformed, 0)
     }
+
+    /// Mutated CRM exports and cost files: every outcome is rows, a counted problem or a
+    /// one-line error, never a crash; and the visitor-id and lead-parameter scanners on any line.
+    func testMutatedCRMExportsNeverCrash() throws {
+        var rng = SplitMix(seed: 17)
+        let csv = "Record ID,Create Date,Type,Lead Status,Amount,IP Address,User Agent\r\nL1,2026-03-02T10:00:00+02:00,lead,\"Closed \"\"Won\"\"\",12.50,192.0.2.1,\"Mozilla/5.0 (X11)\"\r\n"
+        let json = "{\"id\": \"J1\", \"time\": 1772445600, \"ip\": \"192.0.2.1\", \"value\": 3.5, \"x\": {\"y\": [1, null]}}\n"
+        let dir = TempDir()
+        var rows = 0, errors = 0
+        for i in 0..<3000 {
+            var b = Array((i % 2 == 0 ? csv : json).utf8)
+            for _ in 0...Int(rng.next() % 5) where !b.isEmpty {
+                let at = Int(rng.next() % UInt64(b.count))
+                switch rng.next() % 4 {
+                case 0: b[at] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: b.remove(at: at)
+                case 2: b.insert([0x22, 0x2C, 0x3B, 0x0A, 0x0D, 0x7B, 0x00, 0xFF][Int(rng.next() % 8)], at: at)
+                default: b = Array(b.prefix(at))
+                }
+            }
+            var s = CRMSettings()
+            s.files = [dir.write("crm-\(i % 7)", bytes: b)]
+            do {
+                rows += try CRMExport.read(s, zone: .utc).rows.count
+            } catch let e as IngestError {
+                errors += 1
+                XCTAssertFalse(e.description.contains("\n"), e.description)
+            }
+            _ = try? ChannelCosts.parse(b, origin: "costs")
+            var zone = ReportTimeZone.utc
+            _ = CRMTime.parse(String(decoding: b.prefix(40), as: UTF8.self), zone: &zone)
+            b.withSpan { span in
+                _ = CRMEvidence.parameter(Array("lead".utf8), in: span)
+                var hit = Hit()
+                hit.line = span
+                hit.userAgent = span.prefix(span.count / 2)
+                _ = VisitorIDField("extra:2")!.value(in: hit)
+            }
+        }
+        XCTAssertGreaterThan(rows, 1000)
+        XCTAssertGreaterThan(errors, 10)
+    }
 }

@@ -152,6 +152,15 @@ public struct IngestConfig: Equatable, Sendable {
         lookback_days = \(lookbackDays)
 
         """
+        // Top-level keys must come before the first [table].
+        s += """
+        # A visitor id the log carries (a first-party cookie): "extra:N" is the Nth field after the
+        # User-Agent of a combined line, e.g. nginx's '… "$http_user_agent" "$cookie_uid"' → "extra:1".
+        # Hits without one keep the address + User-Agent visitor.
+
+        """
+        s += (visitorIDField.map { "visitor_id_field = \(Self.quoted($0))\n" } ?? "# visitor_id_field = \"extra:1\"\n") + "\n"
+
         if goals.isEmpty {
             s += """
             # Goals: requests that mean a conversion. path is exact, a glob (/thanks/*) or, with
@@ -198,14 +207,6 @@ public struct IngestConfig: Equatable, Sendable {
         for (family, patterns) in bots.sorted(by: { $0.key < $1.key }) {
             s += "\(Self.quoted(family)) = \(list(patterns))\n"
         }
-        s += """
-
-        # A visitor id the log carries (a first-party cookie): "extra:N" is the Nth field after the
-        # User-Agent of a combined line, e.g. nginx's '… "$http_user_agent" "$cookie_uid"' → "extra:1".
-        # Hits without one keep the address + User-Agent visitor.
-
-        """
-        s += visitorIDField.map { "visitor_id_field = \(Self.quoted($0))\n" } ?? "# visitor_id_field = \"extra:1\"\n"
         s += """
 
         # Conversions from a CRM export (CSV or JSON lines, gzipped or not): --conversions FILE.

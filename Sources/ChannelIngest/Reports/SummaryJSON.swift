@@ -41,6 +41,7 @@ public enum SummaryJSON {
                 "bad_values": crm.badValues,
                 "unknown_statuses": crm.unknownStatuses,
                 "rows_without_key": crm.rowsWithoutKey,
+                "malformed_lines": crm.malformedLines,
                 "joined": Dictionary(uniqueKeysWithValues: CRMJoin.Strategy.allCases.map { ($0.rawValue, outcome.joined[$0] ?? 0) }),
                 "not_joined": outcome.notJoined,
                 "joined_without_session": outcome.withoutSession,

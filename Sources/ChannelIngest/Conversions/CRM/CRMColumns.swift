@@ -49,6 +49,17 @@ public struct CRMColumns: Equatable, Sendable {
 
     public init(named: [Field: String] = [:]) { self.named = named }
 
+    /// Column names for a one-line message: control characters shown as `\xNN`, long names cut.
+    static func list(_ header: [String]) -> String {
+        header.prefix(40).map { name in
+            var out = ""
+            for u in name.unicodeScalars.prefix(60) {
+                out += u.value < 0x20 || u.value == 0x7F ? String(format: "\\x%02X", u.value) : String(u)
+            }
+            return out
+        }.joined(separator: ", ") + (header.count > 40 ? ", …" : "")
+    }
+
     /// Where each field sits among `header`'s columns; throws for a named column that is absent.
     func locate(in header: [String], file: String) throws -> [Field: Int] {
         let normalized = header.map(LeadStatusMapping.normalize)
@@ -56,7 +67,7 @@ public struct CRMColumns: Equatable, Sendable {
         for field in Field.allCases {
             if let name = named[field] {
                 guard let i = normalized.firstIndex(of: LeadStatusMapping.normalize(name)) else {
-                    throw IngestError.unusableInput("\(file): no column \"\(name)\" (set as [crm] \(field.rawValue) in the config); its columns are: \(header.joined(separator: ", "))")
+                    throw IngestError.unusableInput("\(file): no column \"\(Self.list([name]))\" (set as [crm] \(field.rawValue) in the config); its columns are: \(Self.list(header))")
                 }
                 found[field] = i
             } else if let i = field.guesses.lazy.compactMap({ normalized.firstIndex(of: LeadStatusMapping.normalize($0)) }).first {
@@ -64,11 +75,13 @@ public struct CRMColumns: Equatable, Sendable {
             }
         }
         guard found[.time] != nil else {
-            throw IngestError.unusableInput("\(file): no time column (looked for \(Field.time.guesses.joined(separator: ", "))); name it with [crm] time = \"…\" in the config; its columns are: \(header.joined(separator: ", "))")
+            throw IngestError.unusableInput("\(file): no time column (looked for \(Field.time.guesses.joined(separator: ", "))); name it with [crm] time = \"…\" in the config; its columns are: \(Self.list(header))")
         }
         guard found[.leadID] != nil || found[.visitorID] != nil || found[.ip] != nil else {
-            throw IngestError.unusableInput("\(file): no column to join on (a lead id, a visitor id or an IP address); name one with [crm] lead_id / visitor_id / ip in the config; its columns are: \(header.joined(separator: ", "))")
+            throw IngestError.unusableInput("\(file): no column to join on (a lead id, a visitor id or an IP address); name one with [crm] lead_id / visitor_id / ip in the config; its columns are: \(Self.list(header))")
         }
         return found
     }
 }
+
+import Foundation

@@ -17,6 +17,8 @@ public struct CRMImport {
     /// Status words no `[crm.statuses]` list names (counted as `new`), with how many rows had each.
     public var unknownStatuses: [String: Int] = [:]
     public var rowsWithoutKey = 0
+    /// JSON lines that are no JSON object (counted and sampled; nothing can be read of them).
+    public var malformedLines = 0
     /// Up to five messages about rows, `file:line: what`.
     public var samples: [String] = []
     public var warnings: [String] = []
@@ -75,10 +77,20 @@ public enum CRMExport {
             result.warnings.append("\(path): empty CRM export, no conversions read from it")
             return
         } else if firstByte == 0x7B {
-            table = try jsonLines(bytes, path: path)
+            let (header, records, bad) = jsonLines(bytes)
+            for line in bad { result.note("\(path):\(line): not a JSON object") }
+            if !bad.isEmpty {
+                result.malformedLines += bad.count
+                result.warnings.append("\(path): \(bad.count) lines are not a JSON object (a JSON-lines export has one {…} per line); nothing could be read of them")
+            }
+            table = (header, records)
         } else {
             let records = CSVRecords.parse(bytes)
-            table = (records[0].fields.map { $0.trimmedASCIIWhitespace }, Array(records.dropFirst()))
+            guard let header = records.first else {
+                result.warnings.append("\(path): empty CRM export, no conversions read from it")
+                return
+            }
+            table = (header.fields.map { $0.trimmedASCIIWhitespace }, Array(records.dropFirst()))
         }
         if table.records.isEmpty {
             result.warnings.append("\(path): CRM export has a header but no rows")
@@ -139,9 +151,10 @@ public enum CRMExport {
         return v
     }
 
-    /// JSON lines as a table: the first object's keys (nested objects as dotted paths) are the
-    /// header; a line that is not a JSON object is a counted problem, not a stop.
-    static func jsonLines(_ bytes: [UInt8], path: String) throws -> ([String], [CSVRecords.Record]) {
+    /// JSON lines as a table: every key seen (nested objects as dotted paths) is a column; the
+    /// numbers of lines that are not a JSON object come back too (a counted problem, not a stop).
+    static func jsonLines(_ bytes: [UInt8]) -> ([String], [CSVRecords.Record], [Int]) {
+        var bad: [Int] = []
         var header: [String] = []
         var index: [String: Int] = [:]
         var records: [CSVRecords.Record] = []
@@ -154,7 +167,8 @@ public enum CRMExport {
             start = end + 1
             guard line.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) else { continue }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                throw IngestError.unusableInput("\(path):\(lineNumber): not a JSON object; a JSON-lines export has one {…} per line")
+                bad.append(lineNumber)
+                continue
             }
             var flat: [(String, String)] = []
             flatten(object, prefix: "", into: &flat)
@@ -169,7 +183,11 @@ public enum CRMExport {
             }
             records.append(CSVRecords.Record(line: lineNumber, fields: fields))
         }
-        return (header, records)
+        // Rows read before a key first appeared lack its column.
+        for i in records.indices where records[i].fields.count < header.count {
+            records[i].fields += [String](repeating: "", count: header.count - records[i].fields.count)
+        }
+        return (header, records, bad)
     }
 
     static func flatten(_ object: [String: Any], prefix: String, into out: inout [(String, String)]) {
