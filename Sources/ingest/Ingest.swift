@@ -139,7 +139,7 @@ extension Ingest {
                     }
                 }
                 if json {
-                    print(SummaryJSON.render(stats: job.stats, inputs: job.inputs), terminator: "")
+                    print(SummaryJSON.render(job: job), terminator: "")
                 } else if !quiet {
                     print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: o.outDir,
                                                 withConversions: !o.goals.isEmpty || job.crm != nil, withLeads: job.crm != nil), terminator: "")

@@ -167,6 +167,25 @@ final class CRMJoinTests: XCTestCase {
         XCTAssertEqual(job.aggregates.credited(.organicSearch, model: .lastNonDirect).value, 49 + 300)
     }
 
+    /// A CRM row of a log goal, whose id is in the goal hit's URL, is that goal's conversion:
+    /// the sale counts once, with the CRM's value.
+    func testARowOfTheSameGoalStandsForTheGoalHitItJoined() throws {
+        let lines = [
+            line("198.51.100.51", t0, "/", ref: "https://www.bing.com/"),
+            line("198.51.100.51", t0 + 5, "/thank-you?lead=P1"),
+            // Another purchase without a CRM row still counts from the log.
+            line("198.51.100.52", t0, "/thank-you"),
+        ]
+        let job = try run(lines, crm: "id,created,type,amount\nP1,\(iso(t0 + 60)),purchase,300\n")
+        XCTAssertEqual(job.aggregates.goalNames, ["purchase", "signup"])
+        XCTAssertEqual(job.aggregates.credited(.organicSearch, goal: 0).conversions, 1)
+        XCTAssertEqual(job.aggregates.credited(.organicSearch, goal: 0).value, 300)
+        XCTAssertEqual(job.aggregates.credited(.direct, goal: 0).value, 49)
+        XCTAssertEqual(job.stats.conversions, 2)
+        XCTAssertEqual(job.stats.goalHits, 2)
+        XCTAssertEqual(job.counts(.organicSearch)?.bounces, 0)   // still a goal hit in its session
+    }
+
     func testRowsAreReadAsJSONLinesAndGzip() throws {
         let dir = TempDir()
         let rows = """

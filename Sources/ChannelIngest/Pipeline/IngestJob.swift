@@ -119,8 +119,12 @@ public final class IngestJob {
         if imported.rows.contains(where: { $0.visitorID != nil }) && options.visitorIDField == nil {
             stats.warnings.append("the CRM export has visitor ids but no visitor_id_field is configured, so the log has none to match; those rows join by lead id or IP only")
         }
+        var supersedes: [String: UInt64] = [:]
+        for r in imported.rows {
+            if let id = r.leadID, let g = options.goals.firstIndex(where: { $0.name == r.goal }) { supersedes[id] = 1 << UInt64(g) }
+        }
         let evidence = CRMEvidence(leadParameter: options.crm.leadParameter, leadIDs: Set(imported.rows.compactMap(\.leadID)),
-                                   clients: clients, visitors: visitors)
+                                   clients: clients, visitors: visitors, supersedes: supersedes)
         stage.evidence = evidence
         stage.tracksAssets = true
         self.evidence = evidence

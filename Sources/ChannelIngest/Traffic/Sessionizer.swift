@@ -74,7 +74,7 @@ public final class Sessionizer {
             }
             if e.time > s.end { s.end = e.time }
             if e.isPageview { s.pageviews += 1 }
-            if e.goals != 0 {
+            if e.isGoalHit {
                 s.goalHits += 1
                 s.reach(e.goals, at: e.time)
             }
@@ -95,7 +95,7 @@ public final class Sessionizer {
         var s = Session(visitor: e.visitor, start: e.time, end: e.time, source: source,
                         landingPage: e.page, pageviews: 1, goalHits: 0)
         s.client = e.client
-        if e.goals != 0 {
+        if e.isGoalHit {
             s.goalHits = 1
             s.reach(e.goals, at: e.time)
         }

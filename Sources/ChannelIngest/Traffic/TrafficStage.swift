@@ -79,13 +79,14 @@ public final class TrafficStage {
         }
         seq += 1
         let visitor = visitorKey(hit, uaHash: uaHash)
+        var converts = reached
         if reached != 0 {
             goalHits += 1
-            evidence?.noteGoalHit(target: hit.target, visitor: visitor, time: hit.time)
+            if let evidence { converts &= ~evidence.noteGoalHit(target: hit.target, visitor: visitor, time: hit.time) }
         }
         return VisitEvent(time: hit.time, seq: seq, visitor: visitor,
                           origin: source, page: isPageview ? pageID(path) : -1,
-                          isPageview: isPageview, goals: reached, client: clientKey(hit))
+                          isPageview: isPageview, goals: converts, client: clientKey(hit), isGoalHit: reached != 0)
     }
 
     @inline(__always)

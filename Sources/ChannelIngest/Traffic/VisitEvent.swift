@@ -14,13 +14,18 @@ public struct VisitEvent {
     /// assets (a lead-quality signal), never starts, extends or splits one. Sent only when a
     /// CRM export is read.
     public var isAsset: Bool
-    /// Goals this hit reached (bit i = goal i of `GoalRules`); 0 for none.
+    /// A goal hit: it joins the open session (and counts toward engagement) even when its
+    /// goals are all `superseded`.
+    public var isGoalHit: Bool
+    /// Goals this hit converts (bit i = goal i of `GoalRules`); 0 for none. A goal whose
+    /// conversion a CRM row of the same goal stands for (its lead id is in this hit's URL) is
+    /// left out, so the sale counts once.
     public var goals: UInt64
     /// Keyed hash of the client address alone (for joining CRM rows by IP); 0 when not needed.
     public var client: UInt64
 
     public init(time: Int64, seq: Int64, visitor: UInt64, origin: Int32, page: Int32, isPageview: Bool = true, goals: UInt64 = 0,
-                isAsset: Bool = false, client: UInt64 = 0) {
+                isAsset: Bool = false, client: UInt64 = 0, isGoalHit: Bool? = nil) {
         self.time = time
         self.seq = seq
         self.visitor = visitor
@@ -30,6 +35,7 @@ public struct VisitEvent {
         self.isAsset = isAsset
         self.goals = goals
         self.client = client
+        self.isGoalHit = isGoalHit ?? (goals != 0)
     }
 
     @inline(__always)

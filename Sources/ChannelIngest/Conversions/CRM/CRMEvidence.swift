@@ -13,6 +13,9 @@ public final class CRMEvidence {
 
     let leadParameter: [UInt8]
     private let wantedLeads: Set<String>
+    /// For lead ids whose CRM row names a log goal: that goal's bit. The row stands for the
+    /// goal hit that carries its id, so the hit's own conversion of that goal is not counted.
+    private let supersedes: [String: UInt64]
     private var wantedClients = Set<UInt64>()
     private var wantedVisitors = Set<UInt64>()
     /// Earliest goal hit carrying each wanted lead id.
@@ -25,19 +28,22 @@ public final class CRMEvidence {
     /// True when the run must hash client addresses (some row joins by IP).
     public var needsClientKeys: Bool { !wantedClients.isEmpty }
 
-    public init(leadParameter: String, leadIDs: Set<String>, clients: Set<UInt64>, visitors: Set<UInt64>) {
+    public init(leadParameter: String, leadIDs: Set<String>, clients: Set<UInt64>, visitors: Set<UInt64>,
+                supersedes: [String: UInt64] = [:]) {
         self.leadParameter = Array(leadParameter.utf8)
         wantedLeads = leadIDs
+        self.supersedes = supersedes
         wantedClients = clients
         wantedVisitors = visitors
     }
 
-    /// A goal hit: records the lead id its URL carries, if a CRM row has it.
-    func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64) {
-        guard !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return }
-        guard wantedLeads.contains(id) else { return }
-        if let seen = leadHits[id], seen.time <= time { return }
-        leadHits[id] = GoalHit(visitor: visitor, time: time)
+    /// A goal hit: records the lead id its URL carries, if a CRM row has it; returns the goals
+    /// that row stands for (not to be counted from the hit).
+    func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64) -> UInt64 {
+        guard !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return 0 }
+        guard wantedLeads.contains(id) else { return 0 }
+        if leadHits[id].map({ time < $0.time }) ?? true { leadHits[id] = GoalHit(visitor: visitor, time: time) }
+        return supersedes[id] ?? 0
     }
 
     /// A closed session: remembers its visitor under its address when a row wants that address.
