@@ -69,6 +69,9 @@ extension Ingest {
         @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay.")
         var model: String?
 
+        @Option(name: .customLong("lookback-days"), help: "Days before a conversion whose sessions may share its credit (default: 90).")
+        var lookbackDays: Int?
+
         @Option(help: "A CRM export of leads or sales (CSV or JSON lines, gzip or not); columns as in the config's [crm]. Repeatable.")
         var conversions: [String] = []
 
@@ -98,6 +101,7 @@ extension Ingest {
                 throw ValidationError("--model \(model): use \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if let t = sessionTimeout, t <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
+            if let d = lookbackDays, d <= 0 { throw ValidationError("--lookback-days must be a positive number of days") }
             if let m = maxMalformed, !(0...1).contains(m) { throw ValidationError("--max-malformed is a fraction between 0 and 1, e.g. 0.05") }
             if files.isEmpty && !printConfig { throw ValidationError("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input") }
         }
@@ -114,6 +118,7 @@ extension Ingest {
             if let sessionTimeout { o.sessionTimeout = Int64(sessionTimeout) * 60 }
             if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
             if let model { o.model = AttributionModel(rawValue: model)! }
+            if let lookbackDays { o.lookbackDays = lookbackDays }
             if !conversions.isEmpty { o.crm.files = conversions }
             if let costs { o.costsFile = costs }
             o.maxMalformed = maxMalformed
