@@ -21,20 +21,7 @@ public struct VisitorKeyer: Sendable {
     @inline(__always)
     public func visitor(client: ByteSpan, userAgentHash: UInt64) -> UInt64 {
         var s = SipState(k0: k0, k1: k1)
-        let raw = UnsafeRawPointer(client.base)
-        var i = 0
-        while i + 8 <= client.count {
-            s.compress(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        var last: UInt64 = UInt64(truncatingIfNeeded: client.count) << 56
-        var shift: UInt64 = 0
-        while i < client.count {
-            last |= UInt64(client[i]) << shift
-            shift += 8
-            i += 1
-        }
-        s.compress(last)
+        s.compress(bytes: client)
         s.compress(userAgentHash)
         return s.finalize()
     }
@@ -53,20 +40,7 @@ public struct VisitorKeyer: Sendable {
     private func hash(_ bytes: ByteSpan, domain: UInt64) -> UInt64 {
         var s = SipState(k0: k0, k1: k1)
         s.compress(domain)
-        let raw = UnsafeRawPointer(bytes.base)
-        var i = 0
-        while i + 8 <= bytes.count {
-            s.compress(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        var last: UInt64 = UInt64(truncatingIfNeeded: bytes.count) << 56
-        var shift: UInt64 = 0
-        while i < bytes.count {
-            last |= UInt64(bytes[i]) << shift
-            shift += 8
-            i += 1
-        }
-        s.compress(last)
+        s.compress(bytes: bytes)
         return s.finalize()
     }
 }
@@ -96,6 +70,26 @@ struct SipState {
         v3 ^= m
         round(); round()
         v0 ^= m
+    }
+
+    /// Compresses `bytes` 8 at a time, the tail and the length in one last word (SipHash's
+    /// padding).
+    @inline(__always)
+    mutating func compress(bytes: ByteSpan) {
+        let raw = UnsafeRawPointer(bytes.base)
+        var i = 0
+        while i + 8 <= bytes.count {
+            compress(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var last: UInt64 = UInt64(truncatingIfNeeded: bytes.count) << 56
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            last |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        compress(last)
     }
 
     @inline(__always)
