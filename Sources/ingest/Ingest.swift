@@ -54,8 +54,11 @@ extension Ingest {
         @Option(name: .customLong("site"), help: "Your site's host (covers www. and other subdomains). Repeatable.")
         var sites: [String] = []
 
-        @Option(help: "auto, combined, common or vhost_combined (default: auto).")
+        @Option(help: "auto (default), combined, common, vhost_combined, w3c (CloudFront, IIS), alb, caddy, cloudflare, json (with [json] in the config). See `ingest formats`.")
         var format: String?
+
+        @Option(name: .customLong("log-format"), help: "An nginx log_format or Apache LogFormat string, pasted from the server's config.")
+        var logFormat: String?
 
         @Option(help: "Zone for days: an IANA name (Europe/Berlin) or an offset (+0200). Default: UTC.")
         var timezone: String?
@@ -94,7 +97,7 @@ extension Ingest {
         var printConfig = false
 
         func validate() throws {
-            if let format, format != "auto" && LogFormat(rawValue: format) == nil {
+            if let format, format != "auto" && LogFormat(name: format) == nil {
                 throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if let model, AttributionModel(rawValue: model) == nil {
@@ -112,7 +115,17 @@ extension Ingest {
             if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
             o.files = files
             if !sites.isEmpty { o.siteHosts = sites }
-            if let format { o.format = LogFormat(rawValue: format) }
+            if let format { o.format = LogFormat(name: format) }
+            if let logFormat {
+                o.formatSetup.formatString = try FormatString(logFormat, visitorID: o.visitorIDField?.name)
+                if format == nil || format == "auto" { o.format = .logFormat }
+            }
+            if o.format == .logFormat && o.formatSetup.formatString == nil {
+                throw IngestError.badArgument("--format log_format needs the format string: --log-format '…' (or log_format in the config)")
+            }
+            if o.format == .json && o.formatSetup.jsonMap == nil {
+                throw IngestError.badArgument("--format json needs a [json] table in the config naming the fields' key paths")
+            }
             if let timezone { o.timezone = timezone }
             if let out { o.outDir = out }
             if let sessionTimeout { o.sessionTimeout = Int64(sessionTimeout) * 60 }
@@ -168,6 +181,7 @@ extension Ingest {
             for f in LogFormat.allCases {
                 print("\(f.rawValue)\n  \(f.example)\n")
             }
+            print("auto (the default) tries every format but json and log_format on each file's first lines.")
         }
     }
 }

@@ -181,8 +181,10 @@ final class CRMInputTests: XCTestCase {
     }
 
     func testVisitorIDField() {
-        XCTAssertNil(VisitorIDField("cookie"))
         XCTAssertNil(VisitorIDField("extra:0"))
+        XCTAssertNil(VisitorIDField(""))
+        XCTAssertEqual(VisitorIDField("$cookie_uid")?.name, "$cookie_uid")
+        XCTAssertNil(VisitorIDField("$cookie_uid")?.extraIndex)
         let second = VisitorIDField("extra:2")!
         XCTAssertEqual(second.description, "extra:2")
         func id(_ field: VisitorIDField, _ text: String) -> String? {
@@ -240,7 +242,7 @@ final class CRMInputTests: XCTestCase {
         XCTAssertThrowsError(try IngestConfig.parse("[costs]\nFacebook = 10\n", origin: "ingest.toml")) { e in
             XCTAssertTrue("\(e)".hasPrefix("ingest.toml:2: \"Facebook\" is no channel"), "\(e)")
         }
-        XCTAssertThrowsError(try IngestConfig.parse("visitor_id_field = \"cookie_uid\"\n", origin: "ingest.toml")) { e in
+        XCTAssertThrowsError(try IngestConfig.parse("visitor_id_field = \"extra:0\"\n", origin: "ingest.toml")) { e in
             XCTAssertTrue("\(e)".hasPrefix("ingest.toml:1: `visitor_id_field` must be \"extra:N\""), "\(e)")
         }
     }

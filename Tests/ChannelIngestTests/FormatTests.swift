@@ -86,7 +86,7 @@ final class FormatTests: XCTestCase {
                     start = i + 1
                 }
                 spans.append(ByteSpan(base: buf.baseAddress! + start, count: buf.count - start))
-                return LogFormat.detect(spans)
+                return FormatSetup().detect(spans)
             }
         }
         XCTAssertEqual(detect([combined, combined, "junk"]), .combined)

@@ -32,6 +32,10 @@ public struct IngestConfig: Equatable, Sendable {
     public var visitorIDField: String?
     /// `[costs]`: channel → cost.
     public var costs: ChannelCosts?
+    /// `log_format`: an nginx or Apache format string (as `--log-format`).
+    public var logFormat: FormatString?
+    /// `[json]`: dotted key paths of JSON-lines logs.
+    public var json: JSONFieldMap?
 
     public init() {}
 
@@ -66,9 +70,29 @@ public struct IngestConfig: Equatable, Sendable {
             case "timezone": c.timezone = try reader.string(value, key: key)
             case "format":
                 c.format = try reader.string(value, key: key)
-                guard c.format == "auto" || LogFormat(rawValue: c.format) != nil else {
+                guard c.format == "auto" || LogFormat(name: c.format) != nil else {
                     throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `format` must be auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
+            case "log_format":
+                let text = try reader.string(value, key: key)
+                do {
+                    c.logFormat = try FormatString(text, visitorID: nil)
+                } catch let e as IngestError {
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): \(e.description.replacingOccurrences(of: "--log-format: ", with: "`log_format`: "))")
+                }
+            case "json":
+                let t = try reader.table(value, key: key)
+                var paths: [JSONFieldMap.Field: [String]] = [:]
+                for k in t.keys {
+                    guard let f = JSONFieldMap.Field(rawValue: k) else {
+                        throw reader.unknown(k, in: "json", known: JSONFieldMap.Field.allCases.map(\.rawValue))
+                    }
+                    paths[f] = try reader.strings(t[k]!, key: k, table: "json")
+                }
+                if let missing = JSONFieldMap.required.first(where: { paths[$0] == nil }) {
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: "json", in: nil)): [json] needs `\(missing.rawValue)` (and \(JSONFieldMap.required.map(\.rawValue).joined(separator: ", ")))")
+                }
+                c.json = JSONFieldMap(paths: paths)
             case "out": c.out = try reader.string(value, key: key)
             case "session_timeout_minutes": c.sessionTimeoutMinutes = try reader.positiveInt(value, key: key)
             case "reorder_window_seconds": c.reorderWindowSeconds = try reader.positiveInt(value, key: key)
@@ -104,7 +128,7 @@ public struct IngestConfig: Equatable, Sendable {
             case "visitor_id_field":
                 let v = try reader.string(value, key: key)
                 guard VisitorIDField(v) != nil else {
-                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `visitor_id_field` must be \"extra:N\", the Nth field after the User-Agent (e.g. \"extra:1\" for a trailing \"$cookie_uid\")")
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `visitor_id_field` must be \"extra:N\" (the Nth field after the User-Agent of a combined line) or a field name such as \"$cookie_uid\", \"%{uid}C\" or a JSON path")
                 }
                 c.visitorIDField = v
             case "crm": c.crm = try reader.crm(try reader.table(value, key: key))
@@ -120,7 +144,7 @@ public struct IngestConfig: Equatable, Sendable {
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
                                "excluded_paths", "asset_extensions", "model", "lookback_days", "goal", "sources", "bots",
-                               "visitor_id_field", "crm", "costs"]
+                               "visitor_id_field", "crm", "costs", "log_format", "json"]
 
     /// The settings as a commented TOML file (`--print-config`).
     public func render() -> String {
@@ -134,6 +158,9 @@ public struct IngestConfig: Equatable, Sendable {
         timezone = \(Self.quoted(timezone))
         # Log format: "auto" (decided per file), \(LogFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")).
         format = \(Self.quoted(format))
+        # An nginx log_format or Apache LogFormat string, pasted from the server's config
+        # (used when format = "log_format", or with --log-format).
+        \(logFormat.map { "log_format = \(Self.quoted($0.source))" } ?? "# log_format = '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent'")
         # Folder for the tables.
         out = \(Self.quoted(out))
         # Minutes without a pageview that end a session.
@@ -244,6 +271,18 @@ public struct IngestConfig: Equatable, Sendable {
             s += "\(Self.quoted(channel.name)) = \(cost)\n"
         }
         if costs == nil { s += "# \"Organic Social\" = { hours = 12, hourly_rate = 40.0 }\n# \"Paid Search\" = 250.0\n" }
+        s += """
+
+        # JSON-lines logs of another shape (format = "json"): dotted key paths of each field.
+        # Caddy and Cloudflare Logpush need none of this.
+
+        """
+        if let json {
+            s += "[json]\n"
+            for f in JSONFieldMap.Field.allCases { if let p = json.paths[f] { s += "\(f.rawValue) = \(list(p))\n" } }
+        } else {
+            s += "# [json]\n# time = \"timestamp\"\n# client = \"http.client_ip\"\n# method = \"http.method\"\n# uri = \"http.path\"\n# status = \"http.status\"\n# user_agent = \"http.user_agent\"\n# referrer = \"http.referer\"\n"
+        }
         return s
     }
 

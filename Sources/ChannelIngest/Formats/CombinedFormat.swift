@@ -42,6 +42,7 @@ public struct NCSAParser: Sendable {
     @inline(__always)
     public func parse(_ line: ByteSpan, into hit: inout Hit) -> Bool {
         var s = FieldScanner(line)
+        hit.visitorID = .empty
         if variant == .vhostCombined {
             guard let vhost = s.token(), vhost[vhost.count - 1] != 0x2C, s.space() else { return false }
             // `host:port`; an IPv6 literal vhost keeps its brackets.
@@ -78,5 +79,25 @@ public struct NCSAParser: Sendable {
         hit.userAgent = ua
         hit.hasUserAgentField = true
         return s.atEnd || s.p.pointee == 0x20
+    }
+
+    /// Where a line stops fitting, named by the format's field (for the no-format error).
+    public func diagnose(_ line: ByteSpan) -> String {
+        var s = FieldScanner(line)
+        if variant == .vhostCombined {
+            guard s.token() != nil, s.space() else { return "stops at %v:%p (the virtual host)" }
+        }
+        guard let bracket = s.find(0x5B), Self.clientBefore(ByteSpan(base: s.p, count: bracket - s.p)) != nil else {
+            return "stops at %h %l %u (the client before the [time])"
+        }
+        s.p = bracket
+        guard s.bracketedTime() != nil, s.space() else { return "stops at [%t] (the time)" }
+        guard s.quoted() != nil, s.space() else { return "stops at \"%r\" (the request)" }
+        guard s.integer(maxDigits: 3) != nil, s.space() || s.atEnd else { return "stops at %>s (the status)" }
+        guard s.size() else { return "stops at %b (the size)" }
+        if variant == .common { return s.atEnd ? "fits" : "has more after the size (a combined line?)" }
+        guard s.space(), s.quoted() != nil else { return "stops at \"%{Referer}i\"" }
+        guard s.space(), s.quoted() != nil else { return "stops at \"%{User-Agent}i\"" }
+        return "has something after the User-Agent that is not a field"
     }
 }

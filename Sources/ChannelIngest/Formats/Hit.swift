@@ -19,6 +19,8 @@ public struct Hit {
     public var hasUserAgentField = true
     /// The whole line (for fields read only when configured, such as a visitor id).
     public var line: ByteSpan = .empty
+    /// A visitor id the format carries (a cookie named by `visitor_id_field`); empty for none.
+    public var visitorID: ByteSpan = .empty
 
     public init() {}
 }

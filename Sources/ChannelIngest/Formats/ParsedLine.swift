@@ -10,6 +10,8 @@ public struct ParsedLine {
         case malformed
         /// Longer than `LineReader.maxLineLength`; `line` covers a sample of its start.
         case oversized
+        /// A header or comment the format defines (W3C `#Fields:`): neither a hit nor malformed.
+        case comment
     }
 
     /// A field: offset from the chunk's start and length.
@@ -45,6 +47,7 @@ public struct ParsedLine {
     public var referrer = Field(.empty, in: emptyByte)
     public var userAgent = Field(.empty, in: emptyByte)
     public var host = Field(.empty, in: emptyByte)
+    public var visitorID = Field(.empty, in: emptyByte)
 
     init(kind: Kind, line: ByteSpan, base: UnsafePointer<UInt8>) {
         self.kind = kind
@@ -65,6 +68,7 @@ public struct ParsedLine {
         referrer = Field(h.referrer, in: base)
         userAgent = Field(h.userAgent, in: base)
         host = Field(h.host, in: base)
+        visitorID = Field(h.visitorID, in: base)
     }
 
     /// The `Hit` again, with spans into the chunk at `base`.
@@ -80,5 +84,6 @@ public struct ParsedLine {
         h.userAgent = userAgent.span(in: base)
         h.host = host.span(in: base)
         h.line = line.span(in: base)
+        h.visitorID = visitorID.span(in: base)
     }
 }

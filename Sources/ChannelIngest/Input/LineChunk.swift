@@ -8,6 +8,10 @@ public final class LineChunk {
     public let storage: UnsafeMutablePointer<UInt8>
     public let capacity: Int
     public var count = 0
+    /// Room right after the lines for field values a parser has to rewrite (a JSON string with
+    /// escapes, a URL-encoded W3C field, a path and query logged apart): inside the same
+    /// allocation, so `ParsedLine` offsets from `storage` reach them too.
+    public var arena: ParseArena
     /// Lines longer than the limit that came just before this chunk's bytes: each is one
     /// malformed line; we keep only its first bytes as a sample.
     public var oversizedLinesBefore: [[UInt8]] = []
@@ -25,7 +29,9 @@ public final class LineChunk {
 
     init(capacity: Int) {
         self.capacity = capacity
-        storage = .allocate(capacity: capacity)
+        // Rewritten values are never longer than the lines they come from.
+        storage = .allocate(capacity: 2 * capacity)
+        arena = ParseArena(base: storage + capacity, capacity: capacity)
     }
 
     deinit { storage.deallocate() }

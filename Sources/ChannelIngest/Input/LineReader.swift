@@ -22,12 +22,14 @@ public final class LineReader {
 
     /// The format lines are parsed with; with none, every line is recorded as malformed.
     private var format: LogFormat?
+    private let setup: FormatSetup
     /// Detect the format from the first chunk (stdin and pipes, which can't be peeked).
     private var detect: Bool
 
-    public init(input: DecompressedInput, queueDepth: Int = 4, format: LogFormat? = nil, detect: Bool = false) {
+    public init(input: DecompressedInput, queueDepth: Int = 4, format: LogFormat? = nil, setup: FormatSetup = FormatSetup(), detect: Bool = false) {
         self.input = input
         self.format = format
+        self.setup = setup
         self.detect = detect
         for _ in 0..<queueDepth { free.append(LineChunk(capacity: LineReader.chunkSize)) }
     }
@@ -53,6 +55,7 @@ public final class LineReader {
     /// Gives a chunk back for reuse once its lines are processed.
     public func recycle(_ chunk: LineChunk) {
         chunk.count = 0
+        chunk.arena.reset()
         chunk.oversizedLinesBefore.removeAll(keepingCapacity: true)
         chunk.parsed.removeAll(keepingCapacity: true)
         chunk.detection = .notRun
@@ -84,6 +87,9 @@ public final class LineReader {
         condition.broadcast()
         condition.unlock()
     }
+
+    /// This file's parser (it may learn columns from a header line), made on first use.
+    private var parser: LineParser?
 
     /// At most this many lines go into one chunk, so its parsed records stay small even when a
     /// hostile file is nothing but newlines (a 1 MiB chunk could otherwise hold a million lines).
@@ -150,18 +156,18 @@ public final class LineReader {
             detect = false
             var sample: [ByteSpan] = []
             chunk.forEachLine({ if sample.count < LogFormat.detectionLines && !$0.isEmpty { sample.append($0) } }, oversized: { _ in })
-            format = LogFormat.detect(sample)
+            format = setup.detect(sample)
             chunk.detection = format.map { .found($0) } ?? .failed
         }
+        if parser == nil, let format { parser = setup.parser(for: format) }
         let base = UnsafePointer(chunk.storage)
-        let parser = format?.parser
         var hit = Hit()
         chunk.parsed.removeAll(keepingCapacity: true)
         return chunk.forEachLine(limit: LineReader.maxLinesPerChunk, { line in
-            if let parser, parser.parse(line, into: &hit) {
-                chunk.parsed.append(ParsedLine(hit: hit, line: line, base: base))
-            } else {
-                chunk.parsed.append(ParsedLine(kind: .malformed, line: line, base: base))
+            switch parser?.parse(line, into: &hit, arena: &chunk.arena) ?? .malformed {
+            case .hit: chunk.parsed.append(ParsedLine(hit: hit, line: line, base: base))
+            case .malformed: chunk.parsed.append(ParsedLine(kind: .malformed, line: line, base: base))
+            case .comment: chunk.parsed.append(ParsedLine(kind: .comment, line: line, base: base))
             }
         }, oversized: { sample in
             chunk.parsed.append(ParsedLine(kind: .oversized, line: sample, base: base))

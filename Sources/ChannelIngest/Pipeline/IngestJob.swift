@@ -145,29 +145,30 @@ public final class IngestJob {
     /// their total size on disk (for progress).
     private func planInputs() throws -> ([InputFile], Int) {
         var pending: [InputFile] = []
-        var undetected: [(String, String)] = []
+        var undetected: [(String, String, String)] = []
         var totalBytes = 0
         for path in options.files {
             if path == "-" || !Self.isRegularFile(path) {
                 // stdin and pipes (`<(zcat …)`) can't be peeked and reopened: read them as they
                 // come, first, and detect their format from their first chunk.
-                pending.append(InputFile(path: path, format: options.format, firstTime: nil, window: options.reorderWindow, detected: options.format != nil))
+                pending.append(InputFile(path: path, format: options.format, setup: options.formatSetup, firstTime: nil, window: options.reorderWindow, detected: options.format != nil))
                 continue
             }
-            let peek = try FilePeek.peek(path: path, forced: options.format)
+            let peek = try FilePeek.peek(path: path, forced: options.format, setup: options.formatSetup)
             if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int { totalBytes += size }
             if peek.isEmpty {
                 stats.warnings.append("\(path): empty file")
             } else if peek.format == nil {
-                undetected.append((path, peek.firstLine))
+                undetected.append((path, peek.firstLine, peek.whyNoneFits))
             }
-            pending.append(InputFile(path: path, format: peek.format, firstTime: peek.firstTime, window: options.reorderWindow))
+            pending.append(InputFile(path: path, format: peek.format, setup: options.formatSetup, firstTime: peek.firstTime, window: options.reorderWindow))
         }
         if !undetected.isEmpty && undetected.count == pending.count {
-            let (path, line) = undetected[0]
-            throw Self.noFormatFits(path, firstLine: line)
+            let (path, line, why) = undetected[0]
+            throw Self.noFormatFits(path, firstLine: line, why: why)
         }
-        for (path, _) in undetected {
+        for f in Set(pending.compactMap(\.format)) { noteFormat(f) }
+        for (path, _, _) in undetected {
             stats.warnings.append("\(path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
         }
         // Argument order never matters: files are taken by their first timestamp, then name.
@@ -230,10 +231,12 @@ public final class IngestJob {
         }
     }
 
-    /// The error for input that no format fits, quoting its first line when there is one.
-    static func noFormatFits(_ path: String, firstLine: String?) -> IngestError {
-        let quoted = firstLine.map { $0.isEmpty ? " (binary or empty)" : " (\"\($0)\")" } ?? ""
-        return .unknownFormat("\(path): no known log format fits its first lines\(quoted); name one with --format (see `ingest formats`)")
+    /// The error for input that no format fits, quoting its first line when there is one and
+    /// saying, per format, where it stopped matching.
+    static func noFormatFits(_ path: String, firstLine: String?, why: String = "") -> IngestError {
+        let quoted = firstLine.map { $0.isEmpty ? " (binary or empty)" : " (\"\(AddressRedaction.redact($0))\")" } ?? ""
+        let detail = why.isEmpty ? "" : " [\(AddressRedaction.redact(why))]"
+        return .unknownFormat("\(path): no known log format fits its first lines\(quoted)\(detail); name one with --format or --log-format (see `ingest formats`)")
     }
 
     static func isRegularFile(_ path: String) -> Bool {
@@ -261,6 +264,7 @@ public final class IngestJob {
         case .found(let f):
             file.format = f
             file.detected = true
+            noteFormat(f)
         case .failed:
             file.detected = true
             stats.warnings.append("\(file.path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
@@ -280,6 +284,8 @@ public final class IngestJob {
                 if hit.time > maxTime { maxTime = hit.time }
                 progress.observe(hit.time)
                 if let e = stage.event(for: hit) { sessionizer.push(e) }
+            } else if record.kind == .comment {
+                stats.commentLines += 1
             } else {
                 file.malformed += 1
                 stats.noteMalformed(file: file.path, line: firstLine + i + 1, bytes: record.line.span(in: base))
@@ -296,6 +302,16 @@ public final class IngestJob {
         }
         file.progress = progress
     }
+
+    /// Says once per run what a format can't tell (ALB logs have no referrer).
+    private func noteFormat(_ f: LogFormat) {
+        if f == .alb && !warnedNoReferrer {
+            warnedNoReferrer = true
+            stats.warnings.append("ALB logs carry no Referer: channels come only from campaign parameters and click ids in the URL, so search, social and referral visits count as Direct")
+        }
+    }
+
+    private var warnedNoReferrer = false
 
     private func finish(_ file: InputFile) {
         let input = file.reader!.input

@@ -6,6 +6,8 @@ public struct IngestOptions: Sendable {
     public var siteHosts: [String] = []
     /// nil or "auto": detect per file.
     public var format: LogFormat?
+    /// The `--log-format` string, the `[json]` field map and the named visitor-id field.
+    public var formatSetup = FormatSetup()
     public var timezone = "UTC"
     public var outDir = "ingest-report"
     public var sessionTimeout: Int64 = 1800
@@ -43,7 +45,7 @@ public struct IngestOptions: Sendable {
     /// then overrides what it sets.
     public init(config c: IngestConfig, origin: String) {
         siteHosts = c.site
-        format = LogFormat(rawValue: c.format)
+        format = LogFormat(name: c.format)
         timezone = c.timezone
         outDir = c.out
         sessionTimeout = Int64(c.sessionTimeoutMinutes) * 60
@@ -61,6 +63,9 @@ public struct IngestOptions: Sendable {
         let dir = URL(fileURLWithPath: origin).deletingLastPathComponent()
         crm.files = c.crm.files.map { $0.hasPrefix("/") || $0 == "-" ? $0 : dir.appendingPathComponent($0).path }
         visitorIDField = c.visitorIDField.flatMap(VisitorIDField.init)
+        formatSetup = FormatSetup(formatString: c.logFormat?.readingVisitorID(visitorIDField?.name), jsonMap: c.json,
+                                  visitorIDName: visitorIDField?.name)
+        if c.logFormat != nil && c.format == "auto" { format = .logFormat }
         costs = c.costs
     }
 
@@ -82,6 +87,8 @@ public struct IngestOptions: Sendable {
         c.lookbackDays = lookbackDays
         c.crm = crm
         c.visitorIDField = visitorIDField?.description
+        c.logFormat = formatSetup.formatString
+        c.json = formatSetup.jsonMap
         c.costs = costs
         return c
     }

@@ -14,8 +14,11 @@ final class InputFile {
     /// How far in time the file has got.
     var progress: TimeProgress
 
-    init(path: String, format: LogFormat?, firstTime: Int64?, window: Int64, detected: Bool = true) {
+    let setup: FormatSetup
+
+    init(path: String, format: LogFormat?, setup: FormatSetup, firstTime: Int64?, window: Int64, detected: Bool = true) {
         self.path = path
+        self.setup = setup
         self.format = format
         self.detected = detected
         self.firstTime = firstTime
@@ -26,7 +29,7 @@ final class InputFile {
     func start() throws {
         let input = try DecompressedInput(path: path)
         // The reader thread parses with the file's format, or detects it (stdin, pipes).
-        let r = LineReader(input: input, format: format, detect: !detected)
+        let r = LineReader(input: input, format: format, setup: setup, detect: !detected)
         r.start()
         reader = r
     }
@@ -39,9 +42,11 @@ struct FilePeek {
     var firstTime: Int64?
     var isEmpty: Bool
     var firstLine: String
+    /// Per candidate format, where the first line stops matching (when none fits).
+    var whyNoneFits = ""
 
     /// Reads up to 256 KiB of decompressed text from `path`.
-    static func peek(path: String, forced: LogFormat?) throws -> FilePeek {
+    static func peek(path: String, forced: LogFormat?, setup: FormatSetup) throws -> FilePeek {
         let input = try DecompressedInput(path: path)
         let cap = 256 * 1024
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
@@ -63,16 +68,20 @@ struct FilePeek {
             if len > 0 { lines.append(ByteSpan(base: buf + p, count: len)) }
             p = e + 1
         }
-        let format = forced ?? LogFormat.detect(lines)
+        let format = forced ?? setup.detect(lines)
         var first: Int64?
-        if let format {
+        if let format, var parser = setup.parser(for: format) {
             var hit = Hit()
-            let parser = format.parser
-            for l in lines where parser.parse(l, into: &hit) {
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * cap)
+            defer { scratch.deallocate() }
+            var arena = ParseArena(base: scratch, capacity: 2 * cap)
+            for l in lines where parser.parse(l, into: &hit, arena: &arena) == .hit {
                 first = first.map { min($0, hit.time) } ?? hit.time
             }
         }
+        let dataLine = lines.first { $0.count > 0 && $0[0] != 0x23 } ?? lines.first
         return FilePeek(format: format, firstTime: first, isEmpty: n == 0,
-                        firstLine: lines.first.map { $0.prefix(120).string } ?? "")
+                        firstLine: dataLine.map { $0.prefix(120).string } ?? "",
+                        whyNoneFits: format == nil ? setup.whyNoneFits(lines) : "")
     }
 }

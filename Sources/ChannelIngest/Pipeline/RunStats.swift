@@ -12,11 +12,13 @@ public struct RunStats {
     public var files = 0
     /// Decompressed bytes read.
     public var bytes = 0
-    /// Every line, malformed ones included.
+    /// Every line: hits, malformed lines and header lines.
     public var lines = 0
     /// Lines that parsed.
     public var hits = 0
     public var malformed = 0
+    /// Header lines a format defines (W3C `#Fields:`), neither hits nor malformed.
+    public var commentLines = 0
     public var malformedSamples: [MalformedSample] = []
     public var botHits = 0
     public var botHitsByFamily: [String: Int] = [:]

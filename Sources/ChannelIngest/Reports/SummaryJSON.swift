@@ -13,6 +13,7 @@ public enum SummaryJSON {
             "lines": stats.lines,
             "hits": stats.hits,
             "malformed": stats.malformed,
+            "header_lines": stats.commentLines,
             "malformed_samples": stats.malformedSamples.map { ["file": $0.file, "line": $0.line, "text": $0.text] },
             "bot_hits": stats.botHits,
             "spam_hits": stats.spamHits,

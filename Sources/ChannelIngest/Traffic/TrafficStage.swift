@@ -91,6 +91,7 @@ public final class TrafficStage {
 
     @inline(__always)
     private func visitorKey(_ hit: Hit, uaHash: UInt64) -> UInt64 {
+        if hit.visitorID.count > 0 { return keyer.visitor(id: hit.visitorID) }
         if let field = visitorIDField, let id = field.value(in: hit) { return keyer.visitor(id: id) }
         return keyer.visitor(client: hit.client, userAgentHash: uaHash)
     }
