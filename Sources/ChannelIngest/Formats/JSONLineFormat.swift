@@ -84,7 +84,10 @@ public struct JSONLineParser: Sendable {
         hit.userAgent = value(.userAgent) ?? .empty
         hit.hasUserAgentField = map.paths[.userAgent] != nil
         hit.visitorID = value(.visitorID) ?? .empty
-        if hit.referrer.count == 1 && hit.referrer[0] == 0x2D { hit.referrer = .empty }
+        // `-` means none, as in the text formats.
+        for k in [\Hit.referrer, \Hit.userAgent, \Hit.visitorID, \Hit.host] where hit[keyPath: k].count == 1 && hit[keyPath: k][0] == 0x2D {
+            hit[keyPath: k] = .empty
+        }
         return true
     }
 
