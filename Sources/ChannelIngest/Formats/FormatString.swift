@@ -7,7 +7,7 @@ import Foundation
 /// (the directive, name, `escape=` and quoting are dropped, segments joined) or
 /// `LogFormat "%h %l %u %t \"%r\" %>s %b" combined`. Variables that matter are read; any other
 /// (`$request_time`, `%D`, `$upstream_addr`, …) is skipped.
-public struct FormatString: Sendable, Equatable {
+public struct FormatString: @unchecked Sendable, Equatable {
     /// What a field holds.
     public enum Field: Equatable, Sendable {
         case client, forwardedFor
@@ -31,8 +31,16 @@ public struct FormatString: Sendable, Equatable {
     public let source: String
     let tokens: [Token]
     /// Index of the cookie field that holds the visitor id, if `visitor_id_field` names one.
-    private(set) var visitorIDToken: Int?
+    private(set) var visitorIDToken: Int? {
+        didSet { program = Program(tokens, visitorIDToken: visitorIDToken) }
+    }
     let hasUserAgent: Bool
+    /// The tokens as flat integers and one byte buffer, for the hot path.
+    private var program: Program
+
+    public static func == (a: FormatString, b: FormatString) -> Bool {
+        a.source == b.source && a.tokens == b.tokens && a.visitorIDToken == b.visitorIDToken
+    }
 
     /// Compiles `text`; `visitorID` names the field that carries a visitor id (`$cookie_uid`,
     /// `%{uid}C`, or just `cookie_uid`).
@@ -77,7 +85,9 @@ public struct FormatString: Sendable, Equatable {
             }
         }
         hasUserAgent = fields.contains(.userAgent)
-        visitorIDToken = Self.token(of: visitorID, in: merged)
+        let v = Self.token(of: visitorID, in: merged)
+        program = Program(merged, visitorIDToken: v)
+        visitorIDToken = v
     }
 
     static func token(of visitorID: String?, in tokens: [Token]) -> Int? {
@@ -293,6 +303,9 @@ public struct FormatString: Sendable, Equatable {
     }
 
     func match(_ line: ByteSpan, into hit: inout Hit, arena: inout ParseArena, stop: inout Int) -> Bool {
+        let prog = program
+        let ops = prog.ops
+        let bytes = prog.bytes
         var p = line.base
         let end = line.base + line.count
         var client = ByteSpan.empty, xff = ByteSpan.empty
@@ -305,82 +318,77 @@ public struct FormatString: Sendable, Equatable {
         hit.host = .empty
         hit.visitorID = .empty
         var haveRequest = false, haveMethod = false
-        for (k, token) in tokens.enumerated() {
+        for k in 0..<prog.count {
             stop = k
-            switch token {
-            case .literal(let lit):
-                guard end - p >= lit.count else { return false }
-                for b in lit {
-                    guard p.pointee == b else { return false }
-                    p += 1
-                }
-            case .field(let field, _):
-                // Where the value ends: a quoted value at its closing quote (escapes skipped);
-                // else at the next literal, or at the line's end.
-                var next: [UInt8]?
-                if k + 1 < tokens.count, case .literal(let l) = tokens[k + 1] { next = l }
-                let quoted = p > line.base && p[-1] == 0x22 && next?.first == 0x22
-                var valueEnd: UnsafePointer<UInt8>
-                if quoted {
-                    guard let q = Self.closingQuote(from: p, end: end) else { return false }
-                    valueEnd = q
-                } else if let next {
-                    guard let e = Self.find(next, from: p, end: end) else { return false }
-                    valueEnd = e
-                } else if k + 1 < tokens.count {
-                    // Adjacent fields: a path ends where a query starts; `$is_args` is `?` or nothing.
-                    valueEnd = p
-                    if field == .isArgs {
-                        if p < end && p.pointee == 0x3F { valueEnd = p + 1 }
-                    } else {
-                        while valueEnd < end && valueEnd.pointee != 0x3F { valueEnd += 1 }
-                    }
-                } else {
-                    valueEnd = end
-                }
-                if field.endsAtQuestionMark, let q = memchr(p, 0x3F, valueEnd - p) {
-                    valueEnd = UnsafePointer(q.assumingMemoryBound(to: UInt8.self))
-                }
-                var value = ByteSpan(base: p, count: valueEnd - p)
-                p = valueEnd
-                if value.count == 1 && value[0] == 0x2D { value = .empty }
-                switch field {
-                case .client: client = value
-                case .forwardedFor: xff = value
-                case .timeLocal: time = LogTime.parseCommonLog(value); if time == nil { return false }
-                case .timeBracketed:
-                    guard value.count == 28, value[0] == 0x5B, value[27] == 0x5D else { return false }
-                    time = LogTime.parseCommonLog(value.slice(1, 27)); if time == nil { return false }
-                case .timeISO: time = LogTime.parseISO(value); if time == nil { return false }
-                case .timeEpoch: time = LogTime.parseEpoch(value); if time == nil { return false }
-                case .request: request = value; haveRequest = true
-                case .method: method = value; haveMethod = true
-                case .uri: uri = value
-                case .path:
-                    pathStart = value.base
-                    pathEnd = value.base + value.count
-                case .query, .args, .isArgs:
-                    if pathStart != nil && value.count > 0 {
-                        if pathEnd == value.base { pathEnd = value.base + value.count } else if field == .args, let s = pathStart, let e = pathEnd {
-                            // `$uri?$args` with something between: join them.
-                            guard let joined = arena.join(ByteSpan(base: s, count: e - s), ByteSpan(base: questionMarkByte, count: 1), value) else { return false }
-                            pathStart = joined.base
-                            pathEnd = joined.base + joined.count
-                        }
-                    }
-                case .proto, .bytes, .skip, .cookieHeader: break
-                case .status:
-                    guard value.count == 3, value[0] &- 0x30 < 10, value[1] &- 0x30 < 10, value[2] &- 0x30 < 10 else { return false }
-                    status = Int(value[0] - 0x30) * 100 + Int(value[1] - 0x30) * 10 + Int(value[2] - 0x30)
-                case .referrer: hit.referrer = value
-                case .userAgent: hit.userAgent = value
-                case .host: hit.host = value
-                case .cookie: if k == visitorIDToken { hit.visitorID = value }
-                }
-                if quoted { guard p < end else { return false } }
+            let op = ops[k]
+            if op.code == Program.literal {
+                let n = Int(op.litCount)
+                guard end - p >= n, memcmp(p, bytes + Int(op.litOffset), n) == 0 else { return false }
+                p += n
+                continue
             }
+            // Where the value ends: a quoted value at its closing quote (escapes skipped);
+            // else at the next literal, or at the line's end.
+            var valueEnd: UnsafePointer<UInt8>
+            if op.quoted {
+                guard let q = Self.closingQuote(from: p, end: end) else { return false }
+                valueEnd = q
+            } else if op.nextCount > 0 {
+                guard let e = Self.find(bytes + Int(op.nextOffset), Int(op.nextCount), from: p, end: end) else { return false }
+                valueEnd = e
+            } else if op.adjacent {
+                // Adjacent fields: a path ends where a query starts; `$is_args` is `?` or nothing.
+                valueEnd = p
+                if op.code == Program.isArgs {
+                    if p < end && p.pointee == 0x3F { valueEnd = p + 1 }
+                } else {
+                    while valueEnd < end && valueEnd.pointee != 0x3F { valueEnd += 1 }
+                }
+            } else {
+                valueEnd = end
+            }
+            if op.code == Program.path, let q = memchr(p, 0x3F, valueEnd - p) {
+                valueEnd = UnsafePointer(q.assumingMemoryBound(to: UInt8.self))
+            }
+            var value = ByteSpan(base: p, count: valueEnd - p)
+            p = valueEnd
+            if value.count == 1 && value[0] == 0x2D { value = .empty }
+            switch op.code {
+            case Program.client: client = value
+            case Program.forwardedFor: xff = value
+            case Program.timeLocal: time = LogTime.parseCommonLog(value); if time == nil { return false }
+            case Program.timeBracketed:
+                guard value.count == 28, value[0] == 0x5B, value[27] == 0x5D else { return false }
+                time = LogTime.parseCommonLog(value.slice(1, 27)); if time == nil { return false }
+            case Program.timeISO: time = LogTime.parseISO(value); if time == nil { return false }
+            case Program.timeEpoch: time = LogTime.parseEpoch(value); if time == nil { return false }
+            case Program.request: request = value; haveRequest = true
+            case Program.method: method = value; haveMethod = true
+            case Program.uri: uri = value
+            case Program.path:
+                pathStart = value.base
+                pathEnd = value.base + value.count
+            case Program.query, Program.args, Program.isArgs:
+                if pathStart != nil && value.count > 0 {
+                    if pathEnd == value.base { pathEnd = value.base + value.count } else if op.code == Program.args, let s = pathStart, let e = pathEnd {
+                        // `$uri?$args` with something between: join them.
+                        guard let joined = arena.join(ByteSpan(base: s, count: e - s), ByteSpan(base: questionMarkByte, count: 1), value) else { return false }
+                        pathStart = joined.base
+                        pathEnd = joined.base + joined.count
+                    }
+                }
+            case Program.status:
+                guard value.count == 3, value[0] &- 0x30 < 10, value[1] &- 0x30 < 10, value[2] &- 0x30 < 10 else { return false }
+                status = Int(value[0] - 0x30) * 100 + Int(value[1] - 0x30) * 10 + Int(value[2] - 0x30)
+            case Program.referrer: hit.referrer = value
+            case Program.userAgent: hit.userAgent = value
+            case Program.host: hit.host = value
+            case Program.visitorCookie: hit.visitorID = value
+            default: break
+            }
+            if op.quoted { guard p < end else { return false } }
         }
-        stop = tokens.count
+        stop = prog.count
         // Anything after the last token: only spaces (some servers pad).
         while p < end && p.pointee == 0x20 { p += 1 }
         guard p == end, let time, let status else { return false }
@@ -409,6 +417,86 @@ public struct FormatString: Sendable, Equatable {
         return true
     }
 
+    /// The tokens compiled for matching: an op per token, literals in one byte buffer.
+    final class Program {
+        struct Op {
+            var code: UInt8
+            var quoted = false
+            /// Followed by another field with nothing between.
+            var adjacent = false
+            var litOffset: Int32 = 0, litCount: Int32 = 0
+            /// The literal that follows a field (what ends its value); 0 bytes for none.
+            var nextOffset: Int32 = 0, nextCount: Int32 = 0
+        }
+        static let literal: UInt8 = 0, client: UInt8 = 1, forwardedFor: UInt8 = 2, timeLocal: UInt8 = 3, timeBracketed: UInt8 = 4,
+                   timeISO: UInt8 = 5, timeEpoch: UInt8 = 6, request: UInt8 = 7, method: UInt8 = 8, uri: UInt8 = 9, path: UInt8 = 10,
+                   query: UInt8 = 11, args: UInt8 = 12, isArgs: UInt8 = 13, status: UInt8 = 14, referrer: UInt8 = 15,
+                   userAgent: UInt8 = 16, host: UInt8 = 17, visitorCookie: UInt8 = 18, other: UInt8 = 19
+
+        let ops: UnsafeMutablePointer<Op>
+        let count: Int
+        let bytes: UnsafeMutablePointer<UInt8>
+
+        init(_ tokens: [Token], visitorIDToken: Int?) {
+            var flat: [UInt8] = []
+            var list: [Op] = []
+            for (k, t) in tokens.enumerated() {
+                switch t {
+                case .literal(let b):
+                    list.append(Op(code: Self.literal, litOffset: Int32(flat.count), litCount: Int32(b.count)))
+                    flat += b
+                case .field(let f, _):
+                    var op = Op(code: Self.code(f, isVisitorID: k == visitorIDToken))
+                    if k + 1 < tokens.count {
+                        switch tokens[k + 1] {
+                        case .literal(let next):
+                            op.nextOffset = Int32(flat.count)
+                            op.nextCount = Int32(next.count)
+                            flat += next
+                            if next.first == 0x22, k > 0, case .literal(let prev) = tokens[k - 1], prev.last == 0x22 { op.quoted = true }
+                        case .field: op.adjacent = true
+                        }
+                    }
+                    list.append(op)
+                }
+            }
+            count = list.count
+            ops = .allocate(capacity: max(1, list.count))
+            ops.initialize(from: list, count: list.count)
+            bytes = .allocate(capacity: max(1, flat.count))
+            bytes.initialize(from: flat, count: flat.count)
+        }
+
+        deinit {
+            ops.deallocate()
+            bytes.deallocate()
+        }
+
+        static func code(_ f: Field, isVisitorID: Bool) -> UInt8 {
+            switch f {
+            case .client: return client
+            case .forwardedFor: return forwardedFor
+            case .timeLocal: return timeLocal
+            case .timeBracketed: return timeBracketed
+            case .timeISO: return timeISO
+            case .timeEpoch: return timeEpoch
+            case .request: return request
+            case .method: return method
+            case .uri: return uri
+            case .path: return path
+            case .query: return query
+            case .args: return args
+            case .isArgs: return isArgs
+            case .status: return status
+            case .referrer: return referrer
+            case .userAgent: return userAgent
+            case .host: return host
+            case .cookie: return isVisitorID ? visitorCookie : other
+            case .proto, .bytes, .skip, .cookieHeader: return other
+            }
+        }
+    }
+
     /// The first address of an X-Forwarded-For list (`203.0.113.7, 10.0.0.1`).
     static func firstAddress(_ list: ByteSpan) -> ByteSpan? {
         var n = 0
@@ -432,17 +520,15 @@ public struct FormatString: Sendable, Equatable {
         return nil
     }
 
-    /// The next place `lit` occurs at or after `p`.
+    /// The next place the `n` bytes at `lit` occur at or after `p`.
     @inline(__always)
-    static func find(_ lit: [UInt8], from p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
+    static func find(_ lit: UnsafePointer<UInt8>, _ n: Int, from p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
         let first = Int32(lit[0])
         var q = p
         while q < end {
             guard let hit = memchr(q, first, end - q) else { return nil }
             let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
-            if end - at >= lit.count && (lit.count == 1 || lit.withUnsafeBufferPointer { memcmp(at, $0.baseAddress!, lit.count) == 0 }) {
-                return at
-            }
+            if end - at >= n && (n == 1 || memcmp(at, lit, n) == 0) { return at }
             q = at + 1
         }
         return nil

@@ -33,43 +33,49 @@ public struct JSONFieldMap: Equatable, Sendable {
 
 /// Reads JSON lines through a `JSONFieldMap` without building a dictionary per line: one pass
 /// over the bytes that descends only into objects on a wanted path and skips every other value
-/// by scanning (strings with escapes, nested brackets). A string with escapes is unescaped into
+/// by scanning (strings with escapes, nested brackets). The wanted paths are a small trie built
+/// once; values land in slots allocated once per file. A string with escapes is unescaped into
 /// the chunk's arena; an array value gives its first element (Caddy's headers).
-public struct JSONLineParser: Sendable {
+public struct JSONLineParser: @unchecked Sendable {
     public let map: JSONFieldMap
-    /// Wanted paths as key lists, with the field each fills and its rank among that field's paths.
-    let wanted: [(keys: [[UInt8]], field: JSONFieldMap.Field, rank: Int)]
+    let trie: JSONPathTrie
+    private let slots: Slots
+
+    /// Per field: the value found, and the rank of the path it came from (lower wins).
+    final class Slots {
+        static let count = JSONFieldMap.Field.allCases.count
+        let values = UnsafeMutablePointer<ByteSpan>.allocate(capacity: count)
+        let ranks = UnsafeMutablePointer<Int>.allocate(capacity: count)
+        init() {
+            values.initialize(repeating: .empty, count: Self.count)
+            ranks.initialize(repeating: .max, count: Self.count)
+        }
+        deinit {
+            values.deallocate()
+            ranks.deallocate()
+        }
+        func reset() {
+            for i in 0..<Self.count { ranks[i] = .max }
+        }
+    }
 
     public init(map: JSONFieldMap) {
         self.map = map
-        var w: [(keys: [[UInt8]], field: JSONFieldMap.Field, rank: Int)] = []
-        for (field, paths) in map.paths {
-            for (rank, path) in paths.enumerated() {
-                w.append((path.split(separator: ".").map { Array($0.utf8) }, field, rank))
-            }
-        }
-        wanted = w
+        trie = JSONPathTrie(map)
+        slots = Slots()
     }
 
     public func parse(_ line: ByteSpan, into hit: inout Hit, arena: inout ParseArena) -> Bool {
-        var values = [ByteSpan?](repeating: nil, count: JSONFieldMap.Field.allCases.count)
-        var ranks = [Int](repeating: .max, count: JSONFieldMap.Field.allCases.count)
-        var isString = [Bool](repeating: false, count: JSONFieldMap.Field.allCases.count)
+        slots.reset()
         var scanner = JSONScanner(line)
         scanner.skipSpace()
-        var candidates = Array(wanted.indices)
-        guard scanner.object(depth: 0, candidates: &candidates, wanted: wanted, arena: &arena, found: { i, v, str in
-            let f = wanted[i].field
-            let slot = JSONFieldMap.Field.allCases.firstIndex(of: f)!
-            if wanted[i].rank < ranks[slot] {
-                values[slot] = v
-                ranks[slot] = wanted[i].rank
-                isString[slot] = str
-            }
-        }) else { return false }
+        guard scanner.object(node: 0, trie: trie, arena: &arena, slots: slots) else { return false }
         scanner.skipSpace()
         guard scanner.atEnd else { return false }
-        func value(_ f: JSONFieldMap.Field) -> ByteSpan? { values[JSONFieldMap.Field.allCases.firstIndex(of: f)!] }
+        func value(_ f: JSONFieldMap.Field) -> ByteSpan? {
+            let i = f.index
+            return slots.ranks[i] == .max ? nil : slots.values[i]
+        }
         guard let timeText = value(.time), let client = value(.client), client.count > 0,
               let uri = value(.uri), let statusText = value(.status) else { return false }
         guard let t = LogTime.parseEpoch(timeText) ?? LogTime.parseISO(timeText) else { return false }
@@ -79,16 +85,19 @@ public struct JSONLineParser: Sendable {
         hit.client = client
         hit.method = value(.method) ?? .empty
         hit.target = uri
-        hit.host = value(.host) ?? .empty
-        hit.referrer = value(.referrer) ?? .empty
-        hit.userAgent = value(.userAgent) ?? .empty
-        hit.hasUserAgentField = map.paths[.userAgent] != nil
-        hit.visitorID = value(.visitorID) ?? .empty
         // `-` means none, as in the text formats.
-        for k in [\Hit.referrer, \Hit.userAgent, \Hit.visitorID, \Hit.host] where hit[keyPath: k].count == 1 && hit[keyPath: k][0] == 0x2D {
-            hit[keyPath: k] = .empty
-        }
+        hit.host = Self.orNone(value(.host))
+        hit.referrer = Self.orNone(value(.referrer))
+        hit.userAgent = Self.orNone(value(.userAgent))
+        hit.visitorID = Self.orNone(value(.visitorID))
+        hit.hasUserAgentField = map.paths[.userAgent] != nil
         return true
+    }
+
+    @inline(__always)
+    static func orNone(_ v: ByteSpan?) -> ByteSpan {
+        guard let v, !(v.count == 1 && v[0] == 0x2D) else { return .empty }
+        return v
     }
 
     public func diagnose(_ line: ByteSpan) -> String {
@@ -97,13 +106,66 @@ public struct JSONLineParser: Sendable {
         defer { scratch.deallocate() }
         var arena = ParseArena(base: scratch, capacity: 2 * line.count + 16)
         var scanner = JSONScanner(line)
-        var all = Array(wanted.indices)
-        var seen = Set<JSONFieldMap.Field>()
-        let ok = scanner.object(depth: 0, candidates: &all, wanted: wanted, arena: &arena, found: { i, _, _ in seen.insert(wanted[i].field) })
-        if !ok { return "is not valid JSON" }
-        let missing = JSONFieldMap.required.filter { !seen.contains($0) }
-        if let m = missing.first { return "has no \(map.paths[m]?.joined(separator: " or ") ?? m.rawValue)" }
+        slots.reset()
+        guard scanner.object(node: 0, trie: trie, arena: &arena, slots: slots) else { return "is not valid JSON" }
+        if let m = JSONFieldMap.required.first(where: { slots.ranks[$0.index] == .max }) {
+            return "has no \(map.paths[m]?.joined(separator: " or ") ?? m.rawValue)"
+        }
         return "a field does not hold what it should (a time, a 3-digit status)"
+    }
+}
+
+extension JSONFieldMap.Field {
+    /// Position in `allCases`.
+    var index: Int {
+        switch self {
+        case .time: return 0
+        case .client: return 1
+        case .method: return 2
+        case .uri: return 3
+        case .host: return 4
+        case .status: return 5
+        case .userAgent: return 6
+        case .referrer: return 7
+        case .visitorID: return 8
+        }
+    }
+}
+
+/// The wanted key paths as a trie: node 0 is the root object; each node lists its child keys,
+/// and a node may end a path (the field it fills and that path's rank).
+final class JSONPathTrie: @unchecked Sendable {
+    struct Node {
+        var children: [(key: [UInt8], node: Int)] = []
+        var ends: [(field: Int, rank: Int)] = []
+    }
+    private(set) var nodes = [Node()]
+
+    init(_ map: JSONFieldMap) {
+        for (field, paths) in map.paths {
+            for (rank, path) in paths.enumerated() {
+                var n = 0
+                for key in path.split(separator: ".").map({ Array($0.utf8) }) {
+                    if let c = nodes[n].children.first(where: { $0.key == key }) {
+                        n = c.node
+                    } else {
+                        nodes.append(Node())
+                        nodes[n].children.append((key, nodes.count - 1))
+                        n = nodes.count - 1
+                    }
+                }
+                nodes[n].ends.append((field.index, rank))
+            }
+        }
+    }
+
+    /// The child of `node` under `key`, or -1.
+    @inline(__always)
+    func child(_ node: Int, _ key: ByteSpan) -> Int {
+        for c in nodes[node].children where c.key.count == key.count {
+            if c.key.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.base, key.count) == 0 }) { return c.node }
+        }
+        return -1
     }
 }
 
@@ -124,10 +186,10 @@ struct JSONScanner {
         while p < end, p.pointee == 0x20 || p.pointee == 0x09 || p.pointee == 0x0D || p.pointee == 0x0A { p += 1 }
     }
 
-    /// An object at `p`; wanted paths among `candidates` (indexes into `wanted` whose first
-    /// `depth` keys matched) are reported to `found` with their value's span.
-    mutating func object(depth: Int, candidates: inout [Int], wanted: [(keys: [[UInt8]], field: JSONFieldMap.Field, rank: Int)],
-                         arena: inout ParseArena, found: (Int, ByteSpan, Bool) -> Void) -> Bool {
+    /// An object at `p` whose keys are looked up under trie node `node`: a key that ends a
+    /// wanted path fills its slot, one that leads deeper is descended into, every other value
+    /// is skipped.
+    mutating func object(node: Int, trie: JSONPathTrie, arena: inout ParseArena, slots: JSONLineParser.Slots) -> Bool {
         guard p < end, p.pointee == 0x7B else { return false }
         p += 1
         skipSpace()
@@ -139,20 +201,17 @@ struct JSONScanner {
             guard p < end, p.pointee == 0x3A else { return false }
             p += 1
             skipSpace()
-            // Paths that continue with this key.
-            var exact = -1
-            var deeper: [Int] = []
-            for i in candidates where wanted[i].keys.count > depth && Self.equal(wanted[i].keys[depth], key) {
-                if wanted[i].keys.count == depth + 1 { exact = i } else { deeper.append(i) }
-            }
-            if exact >= 0 {
-                guard let (v, isString) = scalarOrFirst(arena: &arena) else { return false }
-                found(exact, v, isString)
-                for i in candidates where i != exact && wanted[i].keys.count == depth + 1 && Self.equal(wanted[i].keys[depth], key) {
-                    found(i, v, isString)
+            let c = trie.child(node, key)
+            if c < 0 {
+                guard skipValue() else { return false }
+            } else if !trie.nodes[c].ends.isEmpty {
+                guard let (v, _) = scalarOrFirst(arena: &arena) else { return false }
+                for e in trie.nodes[c].ends where e.rank < slots.ranks[e.field] {
+                    slots.values[e.field] = v
+                    slots.ranks[e.field] = e.rank
                 }
-            } else if !deeper.isEmpty && p < end && p.pointee == 0x7B {
-                guard object(depth: depth + 1, candidates: &deeper, wanted: wanted, arena: &arena, found: found) else { return false }
+            } else if p < end && p.pointee == 0x7B {
+                guard object(node: c, trie: trie, arena: &arena, slots: slots) else { return false }
             } else {
                 guard skipValue() else { return false }
             }

@@ -11,7 +11,10 @@ public final class W3CParser {
         case date, time, client, method, stem, query, status, referrer, userAgent, host, hostHeader, cookie, skip
     }
 
-    private(set) var columns: [Column] = []
+    private(set) var columns: [Column] = [] {
+        didSet { hasUserAgent = columns.contains(.userAgent) }
+    }
+    private var hasUserAgent = false
     private let visitorCookie: [UInt8]?
 
     /// `visitorCookie`: the cookie in `cs(Cookie)` that holds a visitor id.
@@ -63,9 +66,11 @@ public final class W3CParser {
         hit.visitorID = .empty
         var start = 0
         var k = 0
-        while start <= line.count && k < columns.count {
-            var end = start
-            while end < line.count && line[end] != separator { end += 1 }
+        let n = columns.count
+        while start <= line.count && k < n {
+            let end = memchr(line.base + start, Int32(separator), line.count - start).map {
+                UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - line.base
+            } ?? line.count
             var v = line.slice(start, end)
             if v.count == 1 && v[0] == 0x2D { v = .empty }
             switch columns[k] {
@@ -101,7 +106,7 @@ public final class W3CParser {
             hit.target = stem
         }
         hit.host = hostHeader.count > 0 ? hostHeader : host
-        hit.hasUserAgentField = columns.contains(.userAgent)
+        hit.hasUserAgentField = hasUserAgent
         hit.userAgent = ua.count > 0 ? Self.decode(ua, arena: &arena) ?? ua : ua
         if let name = visitorCookie, cookie.count > 0, let v = CookieHeader.value(of: name, in: cookie) { hit.visitorID = v }
         return .hit
