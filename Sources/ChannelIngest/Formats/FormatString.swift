@@ -333,20 +333,16 @@ public struct FormatString: @unchecked Sendable, Equatable {
             if op.quoted {
                 guard let q = Self.closingQuote(from: p, end: end) else { return false }
                 valueEnd = q
+            } else if op.adjacent && op.code == Program.isArgs {
+                // `$is_args` is `?` or nothing.
+                valueEnd = p < end && p.pointee == 0x3F ? p + 1 : p
             } else if op.nextCount > 0 {
                 guard let e = Self.find(bytes + Int(op.nextOffset), Int(op.nextCount), from: p, end: end) else { return false }
                 valueEnd = e
-            } else if op.adjacent {
-                // Adjacent fields: a path ends where a query starts; `$is_args` is `?` or nothing.
-                valueEnd = p
-                if op.code == Program.isArgs {
-                    if p < end && p.pointee == 0x3F { valueEnd = p + 1 }
-                } else {
-                    while valueEnd < end && valueEnd.pointee != 0x3F { valueEnd += 1 }
-                }
             } else {
                 valueEnd = end
             }
+            // A path followed by a query (`%U%q`, `$uri$is_args$args`) ends where the query starts.
             if op.code == Program.path, let q = memchr(p, 0x3F, valueEnd - p) {
                 valueEnd = UnsafePointer(q.assumingMemoryBound(to: UInt8.self))
             }
@@ -447,15 +443,13 @@ public struct FormatString: @unchecked Sendable, Equatable {
                     flat += b
                 case .field(let f, _):
                     var op = Op(code: Self.code(f, isVisitorID: k == visitorIDToken))
-                    if k + 1 < tokens.count {
-                        switch tokens[k + 1] {
-                        case .literal(let next):
-                            op.nextOffset = Int32(flat.count)
-                            op.nextCount = Int32(next.count)
-                            flat += next
-                            if next.first == 0x22, k > 0, case .literal(let prev) = tokens[k - 1], prev.last == 0x22 { op.quoted = true }
-                        case .field: op.adjacent = true
-                        }
+                    if k + 1 < tokens.count, case .field = tokens[k + 1] { op.adjacent = true }
+                    // The literal after this field (or after the run of adjacent fields it starts).
+                    if let next = tokens[(k + 1)...].lazy.compactMap({ t -> [UInt8]? in if case .literal(let l) = t { return l } else { return nil } }).first {
+                        op.nextOffset = Int32(flat.count)
+                        op.nextCount = Int32(next.count)
+                        flat += next
+                        if !op.adjacent, next.first == 0x22, k > 0, case .literal(let prev) = tokens[k - 1], prev.last == 0x22 { op.quoted = true }
                     }
                     list.append(op)
                 }

@@ -108,7 +108,11 @@ public final class W3CParser {
         hit.host = hostHeader.count > 0 ? hostHeader : host
         hit.hasUserAgentField = hasUserAgent
         hit.userAgent = ua.count > 0 ? Self.decode(ua, arena: &arena) ?? ua : ua
-        if let name = visitorCookie, cookie.count > 0, let v = CookieHeader.value(of: name, in: cookie) { hit.visitorID = v }
+        if let name = visitorCookie, cookie.count > 0 {
+            // CloudFront percent-encodes the Cookie header too (`a=1;%20uid=x`).
+            let header = Self.decode(cookie, arena: &arena) ?? cookie
+            if let v = CookieHeader.value(of: name, in: header) { hit.visitorID = v }
+        }
         return .hit
     }
 
