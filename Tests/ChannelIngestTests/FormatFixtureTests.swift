@@ -29,6 +29,10 @@ final class FormatFixtureTests: XCTestCase {
             let got = try tables(format)
             for (file, text) in combined { XCTAssertEqual(got[file], text, "\(format) \(file)") }
         }
+        // A GA4 export has no bots (the tag never runs for them): every other table is the same.
+        let ga4 = try tables("ga4")
+        for (file, text) in combined where file != "bots.csv" { XCTAssertEqual(ga4[file], text, "ga4 \(file)") }
+        XCTAssertEqual(ga4["bots.csv"], "bot,hits,share_of_hits\r\n")
     }
 
     func testALBGivesTheTablesOfTheLogWithoutReferrers() throws {

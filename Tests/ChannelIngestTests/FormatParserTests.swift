@@ -154,4 +154,44 @@ final class FormatParserTests: XCTestCase {
             XCTAssertTrue(m.contains("cloudflare: is not a JSON object"), m)
         }
     }
+
+    /// GA4 export rows in no order: sessions by ga_session_id, the landing is the earliest page
+    /// view, a goal counts once at its earliest event with that event's value.
+    func testGA4ExportRowsInAnyOrder() throws {
+        func row(_ name: String, _ t: Int64, _ pseudo: String, session: Int64, location: String = "https://www.example.com/", referrer: String? = nil, value: String? = nil) -> String {
+            var params = [#"{"key":"page_location","value":{"string_value":"\#(location)","int_value":null}}"#,
+                          #"{"key":"ga_session_id","value":{"int_value":"\#(session)"}}"#]
+            if let referrer { params.append(#"{"key":"page_referrer","value":{"string_value":"\#(referrer)"}}"#) }
+            if let value { params.append(#"{"key":"value","value":{"double_value":\#(value)}}"#) }
+            return #"{"event_date":"20260302","event_timestamp":"\#(t)000123","event_name":"\#(name)","event_params":[\#(params.joined(separator: ","))],"user_pseudo_id":"\#(pseudo)","device":{"category":"mobile"},"items":[]}"#
+        }
+        let s = day0 + 3600
+        let lines = [
+            row("purchase", s + 300, "A.1", session: s, value: "80.5"),
+            row("page_view", s + 60, "A.1", session: s, location: "https://www.example.com/pricing"),
+            row("purchase", s + 200, "A.1", session: s, value: "12"),
+            row("page_view", s, "A.1", session: s, location: "https://www.example.com/?utm_source=news&utm_medium=email"),
+            row("scroll", s + 30, "A.1", session: s),
+            // A later session of A, from Google.
+            row("page_view", s + 7200, "A.1", session: s + 7200, referrer: "https://www.google.com/"),
+            // B sends only an event: no session.
+            row("generate_lead", s + 10, "B.2", session: s + 10),
+        ]
+        let job = try runJob([lines], configure: {
+            $0.format = .ga4
+            $0.goals = [Goal(name: "purchase", path: "", value: 49, event: "purchase"), Goal(name: "lead", path: "", value: 5, event: "generate_lead")]
+        })
+        XCTAssertEqual(job.stats.hits, 7)
+        XCTAssertEqual(job.stats.sessions, 2)
+        XCTAssertEqual(job.stats.visitors, 1)
+        XCTAssertEqual(job.channelSessions, ["Email": 1, "Organic Search": 1])
+        let email = try XCTUnwrap(job.counts(.email))
+        XCTAssertEqual(email.pageviews, 2)
+        XCTAssertEqual(email.durationSeconds, 300)            // first page view to the last purchase event
+        XCTAssertEqual(email.conversions, 1)                  // purchased twice: once per session
+        XCTAssertEqual(email.value, 12)                       // the earliest purchase event's value
+        XCTAssertEqual(job.stats.goalHitsWithoutSession, 1)
+        XCTAssertEqual(job.aggregates.credited(.noSession, goal: 1).value, 5)
+        XCTAssertNil(parse(.ga4(GA4Parser()), #"{"event_name":"page_view","user_pseudo_id":"x"}"#))   // no time
+    }
 }

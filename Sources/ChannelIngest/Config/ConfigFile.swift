@@ -203,6 +203,10 @@ public struct IngestConfig: Equatable, Sendable {
             """
         }
         for g in goals {
+            if let e = g.event {
+                s += "[[goal]]\nname = \(Self.quoted(g.name))\nevent = \(Self.quoted(e))\nvalue = \(g.value)\n\n\n"
+                continue
+            }
             s += """
             [[goal]]
             name = \(Self.quoted(g.name))
@@ -334,13 +338,14 @@ struct ConfigReader {
         func fail(_ key: String, _ what: String) -> IngestError {
             .unusableInput("\(origin):\(line(of: key, in: "goal")): \(where_): \(what)")
         }
-        var name: String?, path: String?, method: String?, match: Goal.PathMatch?
+        var name: String?, path: String?, method: String?, match: Goal.PathMatch?, event: String?
         var status = 200...399
         var value = 0.0
         for key in t.keys {
             let v = t[key]!
             switch key {
             case "name": name = try string(v, key: key, table: "goal")
+            case "event": event = try string(v, key: key, table: "goal")
             case "path": path = try string(v, key: key, table: "goal")
             case "method":
                 let m = try string(v, key: key, table: "goal")
@@ -366,11 +371,14 @@ struct ConfigReader {
                     throw wrongType(key, in: "goal", want: "a number", got: v)
                 }
             default:
-                throw unknown(key, in: "goal", known: ["name", "method", "path", "match", "status", "value"])
+                throw unknown(key, in: "goal", known: ["name", "method", "path", "match", "status", "value", "event"])
             }
         }
         guard let name, !name.isEmpty else { throw fail("goal", "every goal needs a `name`") }
-        guard let path, !path.isEmpty else { throw fail("goal", "goal \"\(name)\" needs a `path`") }
+        if let event, !event.isEmpty {
+            return Goal(name: name, method: method, path: path ?? "", match: match ?? .prefix, statusRange: status, value: value, event: event)
+        }
+        guard let path, !path.isEmpty else { throw fail("goal", "goal \"\(name)\" needs a `path` (or an analytics `event`)") }
         return Goal(name: name, method: method, path: path, match: match, statusRange: status, value: value)
     }
 

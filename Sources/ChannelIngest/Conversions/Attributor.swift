@@ -77,7 +77,7 @@ public final class Attributor {
                                       assets: Int32(clamping: s.assets)))
         previous.append(latestOf.updateValue(index, forKey: s.visitor) ?? -1)
         for c in s.conversions {
-            attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.goal < goalValues.count ? goalValues[c.goal] : 0, credit: credit)
+            attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.value ?? (c.goal < goalValues.count ? goalValues[c.goal] : 0), credit: credit)
         }
         if s.start > latest { latest = s.start }
         if touchpoints.count >= compactAt { compact() }

@@ -20,10 +20,14 @@ public struct Goal: Equatable, Sendable {
     public var statusRange: ClosedRange<Int>
     /// Worth of one conversion of this goal (a CRM row's value wins when joined).
     public var value: Double
+    /// An analytics event name (GA4: `generate_lead`, `purchase`): the goal is that event,
+    /// whatever its page; nil for a goal read from requests.
+    public var event: String?
 
     public init(name: String, method: String? = nil, path: String, match: PathMatch? = nil,
-                statusRange: ClosedRange<Int> = 200...399, value: Double = 0) {
+                statusRange: ClosedRange<Int> = 200...399, value: Double = 0, event: String? = nil) {
         self.name = name
+        self.event = event
         self.method = method?.uppercased()
         self.path = path
         self.match = match ?? (path.contains("*") || path.contains("?") ? .glob : .exact)
@@ -56,14 +60,19 @@ public struct GoalRules: @unchecked Sendable {
 
     public var isEmpty: Bool { goals.isEmpty }
 
-    /// The goals a hit reaches, as a bit mask (bit i = goal i); `path` is the target's path.
+    /// The goals a hit reaches, as a bit mask (bit i = goal i); `path` is the target's path,
+    /// `event` an analytics event's name (empty for requests).
     @inline(__always)
-    public func match(method: ByteSpan, status: Int, path: ByteSpan) -> UInt64 {
+    public func match(method: ByteSpan, status: Int, path: ByteSpan, event: ByteSpan = .empty) -> UInt64 {
         let c = compiled
         guard c.count > 0 else { return 0 }
         var mask: UInt64 = 0
         for i in 0..<c.count {
             let r = c.rules[i]
+            if r.eventCount >= 0 {
+                if event.count == r.eventCount && memcmp(event.base, c.bytes + r.eventOffset, r.eventCount) == 0 { mask |= 1 << UInt64(i) }
+                continue
+            }
             guard status >= r.statusLow && status <= r.statusHigh else { continue }
             if r.methodCount >= 0 {
                 guard method.count == r.methodCount, memcmp(method.base, c.bytes + r.methodOffset, r.methodCount) == 0 else { continue }
@@ -117,6 +126,8 @@ public struct GoalRules: @unchecked Sendable {
             var methodOffset: Int, methodCount: Int
             var pathOffset: Int, pathCount: Int
             var match: Goal.PathMatch
+            /// -1: a request goal; else the event name's bytes.
+            var eventOffset = 0, eventCount = -1
         }
         let rules: UnsafeMutablePointer<Rule>
         let count: Int
@@ -136,6 +147,11 @@ public struct GoalRules: @unchecked Sendable {
                 r.pathOffset = flat.count
                 r.pathCount = g.path.utf8.count
                 flat += g.path.utf8
+                if let e = g.event {
+                    r.eventOffset = flat.count
+                    r.eventCount = e.utf8.count
+                    flat += e.utf8
+                }
                 list.append(r)
             }
             count = list.count

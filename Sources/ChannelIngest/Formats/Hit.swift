@@ -21,6 +21,11 @@ public struct Hit {
     public var line: ByteSpan = .empty
     /// A visitor id the format carries (a cookie named by `visitor_id_field`); empty for none.
     public var visitorID: ByteSpan = .empty
+    /// Analytics exports only (GA4): the event's name when it is not a page view, the export's
+    /// own session id, and the event's `value` parameter.
+    public var event: ByteSpan = .empty
+    public var sessionID: ByteSpan = .empty
+    public var eventValue: ByteSpan = .empty
 
     public init() {}
 }

@@ -15,6 +15,7 @@ public enum LineParser {
     case w3c(W3CParser)
     case alb(ALBParser)
     case json(JSONLineParser)
+    case ga4(GA4Parser)
 
     /// Parses `line` into `hit`; values that have to be rewritten go to `arena`.
     @inline(__always)
@@ -29,6 +30,8 @@ public enum LineParser {
         case .alb(let p):
             return p.parse(line, into: &hit, arena: &arena) ? .hit : .malformed
         case .json(let p):
+            return p.parse(line, into: &hit, arena: &arena) ? .hit : .malformed
+        case .ga4(let p):
             return p.parse(line, into: &hit, arena: &arena) ? .hit : .malformed
         }
     }
@@ -49,6 +52,7 @@ public enum LineParser {
         case .w3c(let p): return p.diagnose(line)
         case .alb(let p): return p.diagnose(line)
         case .json(let p): return p.diagnose(line)
+        case .ga4(let p): return p.diagnose(line)
         }
     }
 }

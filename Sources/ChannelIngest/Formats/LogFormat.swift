@@ -9,6 +9,8 @@ public enum LogFormat: String, CaseIterable, Sendable {
     case alb
     case caddy
     case cloudflare
+    /// Google Analytics 4's BigQuery export as JSON lines.
+    case ga4
     /// JSON lines read through the config's `[json]` field map.
     case json
     /// The `--log-format` string.
@@ -18,6 +20,7 @@ public enum LogFormat: String, CaseIterable, Sendable {
     public init?(name: String) {
         switch name.lowercased() {
         case "cloudfront", "iis": self = .w3c
+        case "ga4-bigquery", "bigquery": self = .ga4
         case "nginx", "apache": self = .combined
         default: self.init(rawValue: name.lowercased())
         }
@@ -42,6 +45,8 @@ public enum LogFormat: String, CaseIterable, Sendable {
             return #"{"level":"info","ts":1646861401.52,"logger":"http.log.access","request":{"client_ip":"203.0.113.7","method":"GET","host":"example.com","uri":"/","headers":{"User-Agent":["Mozilla/5.0"],"Referer":["https://www.google.com/"]}},"status":200}"#
         case .cloudflare:
             return #"{"ClientIP":"203.0.113.7","ClientRequestHost":"www.example.com","ClientRequestMethod":"GET","ClientRequestURI":"/","ClientRequestUserAgent":"Mozilla/5.0","ClientRequestReferer":"","EdgeResponseStatus":200,"EdgeStartTimestamp":1712790000100000000}"#
+        case .ga4:
+            return #"{"event_date":"20260302","event_timestamp":"1772446507000000","event_name":"page_view","event_params":[{"key":"page_location","value":{"string_value":"https://www.example.com/?utm_source=news"}},{"key":"ga_session_id","value":{"int_value":"1772446507"}}],"user_pseudo_id":"1026454.4271112504"}"#
         case .json:
             return #"any JSON lines, with [json] time = "…", client = "…", uri = "…", status = "…" (dotted paths) in the config"#
         case .logFormat:
@@ -77,6 +82,7 @@ public struct FormatSetup: Sendable {
         case .alb: return .alb(ALBParser())
         case .caddy: return .json(JSONLineParser(map: withVisitorID(.caddy)))
         case .cloudflare: return .json(JSONLineParser(map: withVisitorID(.cloudflare)))
+        case .ga4: return .ga4(GA4Parser())
         case .json: return jsonMap.map { .json(JSONLineParser(map: withVisitorID($0))) }
         case .logFormat: return formatString.map { .formatString($0) }
         }

@@ -48,6 +48,9 @@ public struct ParsedLine {
     public var userAgent = Field(.empty, in: emptyByte)
     public var host = Field(.empty, in: emptyByte)
     public var visitorID = Field(.empty, in: emptyByte)
+    public var event = Field(.empty, in: emptyByte)
+    public var sessionID = Field(.empty, in: emptyByte)
+    public var eventValue = Field(.empty, in: emptyByte)
 
     init(kind: Kind, line: ByteSpan, base: UnsafePointer<UInt8>) {
         self.kind = kind
@@ -69,6 +72,9 @@ public struct ParsedLine {
         userAgent = Field(h.userAgent, in: base)
         host = Field(h.host, in: base)
         visitorID = Field(h.visitorID, in: base)
+        event = Field(h.event, in: base)
+        sessionID = Field(h.sessionID, in: base)
+        eventValue = Field(h.eventValue, in: base)
     }
 
     /// The `Hit` again, with spans into the chunk at `base`.
@@ -85,5 +91,8 @@ public struct ParsedLine {
         h.host = host.span(in: base)
         h.line = line.span(in: base)
         h.visitorID = visitorID.span(in: base)
+        h.event = event.span(in: base)
+        h.sessionID = sessionID.span(in: base)
+        h.eventValue = eventValue.span(in: base)
     }
 }

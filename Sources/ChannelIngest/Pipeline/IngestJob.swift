@@ -20,6 +20,11 @@ public final class IngestJob {
     private var progressLine: ProgressLine?
     private var attributor: Attributor?
     private var evidence: CRMEvidence?
+    /// Sessions of GA4 exports, which carry their own session ids.
+    private var ga4: GA4Sessions?
+    /// Where closed sessions and goal hits without a session go (the sessionizer's and GA4's).
+    private var sessionSink: ((Session) -> Void)!
+    private var orphanSink: ((VisitEvent) -> Void)!
     private let keyer = VisitorKeyer.random()
 
     public struct InputSummary {
@@ -53,6 +58,7 @@ public final class IngestJob {
             throw Self.noFormatFits(self.inputs[0].file, firstLine: nil)
         }
         sessionizer.finish()
+        ga4?.finish(sink: sessionSink, orphanGoal: orphanSink)
         progressLine?.clear()
         joinCRM()
         collectStats(sessionizer: sessionizer, referrers: referrers)
@@ -92,14 +98,16 @@ public final class IngestJob {
         }
         self.attributor = attributor
         let evidence = self.evidence
-        let sessionizer = Sessionizer(timeout: options.sessionTimeout, sink: { s in
+        sessionSink = { s in
             aggregates.add(s)
             attributor?.add(s)
             evidence?.noteSession(s)
-        }, orphanGoal: { e in
+        }
+        orphanSink = { e in
             aggregates.orphanGoal(e, goalValues: goalValues)
             evidence?.noteSessionless(e)
-        })
+        }
+        let sessionizer = Sessionizer(timeout: options.sessionTimeout, sink: sessionSink, orphanGoal: orphanSink)
         return (sessionizer, referrers)
     }
 
@@ -219,7 +227,7 @@ public final class IngestJob {
         stats.spamHits = stage.spamHits
         stats.pageviews = stage.pageviews
         stats.goalHits = stage.goalHits
-        stats.goalHitsWithoutSession = sessionizer.goalHitsWithoutSession
+        stats.goalHitsWithoutSession = sessionizer.goalHitsWithoutSession + (ga4?.goalHitsWithoutSession ?? 0)
         stats.conversions = aggregates.conversions
         stats.sessions = aggregates.sessions
         stats.visitors = aggregates.visitors.count
@@ -276,6 +284,8 @@ public final class IngestJob {
         var progress = file.progress
         let stage = self.stage!
         let firstLine = file.lineNumber
+        // A GA4 export's sessions are its own, in rows of any order: they bypass the sessionizer.
+        let sessions: GA4Sessions? = file.format == .ga4 ? (ga4 ?? { ga4 = GA4Sessions(); return ga4! }()) : nil
         for (i, record) in chunk.parsed.enumerated() {
             if record.kind == .hit {
                 hits += 1
@@ -283,7 +293,14 @@ public final class IngestJob {
                 if hit.time < minTime { minTime = hit.time }
                 if hit.time > maxTime { maxTime = hit.time }
                 progress.observe(hit.time)
-                if let e = stage.event(for: hit) { sessionizer.push(e) }
+                if let e = stage.event(for: hit) {
+                    if let sessions {
+                        sessions.add(e, sessionID: UInt64(hit.sessionID.string) ?? hit.sessionID.hashValue64,
+                                     value: hit.eventValue.count > 0 ? Double(hit.eventValue.string) : nil)
+                    } else {
+                        sessionizer.push(e)
+                    }
+                }
             } else if record.kind == .comment {
                 stats.commentLines += 1
             } else {

@@ -34,7 +34,8 @@ public struct PageRules: Sendable {
         var t = target
         if t.count > 0 && t[0] != 0x2F && (t.hasPrefixLowercased("http://") || t.hasPrefixLowercased("https://")) {
             let rest = t.dropFirst(t[4] == 0x3A ? 7 : 8)
-            t = rest.firstIndex(of: 0x2F).map { rest.dropFirst($0) } ?? ByteSpan.empty
+            // `https://example.com` and `https://example.com?x` have the path `/`.
+            t = rest.firstIndex(of: 0x2F).map { rest.dropFirst($0) } ?? ByteSpan(base: slashByte, count: 1)
         }
         var end = 0
         while end < t.count && t[end] != 0x3F && t[end] != 0x23 { end += 1 }
@@ -80,3 +81,10 @@ public struct PageRules: Sendable {
         return !isAsset(path: path) && !isExcluded(path: path)
     }
 }
+
+/// A `/` for a URL with no path.
+let slashByte: UnsafePointer<UInt8> = {
+    let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    p.pointee = 0x2F
+    return UnsafePointer(p)
+}()

@@ -68,7 +68,7 @@ public final class TrafficStage {
         }
         let path = PageRules.path(of: hit.target)
         let isPageview = pageRules.isPageview(method: hit.method, status: hit.status, path: path)
-        let reached = goals.match(method: hit.method, status: hit.status, path: path)
+        let reached = goals.match(method: hit.method, status: hit.status, path: path, event: hit.event)
         guard isPageview || reached != 0 else {
             return tracksAssets ? assetEvent(hit, path: path, uaHash: uaHash) : nil
         }

@@ -48,6 +48,8 @@ public struct VisitEvent {
 public struct GoalReach: Equatable {
     public var goal: Int
     public var time: Int64
+    /// The worth an analytics event gave it (GA4's `value`); nil: the goal's configured value.
+    public var value: Double? = nil
 }
 
 /// A finished session, handed to the reports.
