@@ -156,10 +156,10 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(c.lookbackDays, 30)
         XCTAssertEqual(try IngestConfig.parse(c.render(), origin: "printed"), c)
         XCTAssertThrowsError(try IngestConfig.parse("[[goal]]\nname = \"x\"\npaht = \"/a\"\n", origin: "g.toml")) { e in
-            XCTAssertEqual("\(e)", "g.toml:3: unknown key `goal.paht` (did you mean `path`?); known keys: name, method, path, match, status, value")
+            XCTAssertEqual("\(e)", "g.toml:3: unknown key `goal.paht` (did you mean `path`?); known keys: name, method, path, match, status, value, event")
         }
         XCTAssertThrowsError(try IngestConfig.parse("[[goal]]\nname = \"x\"\n", origin: "g.toml")) { e in
-            XCTAssertEqual("\(e)", "g.toml:1: goal #1: goal \"x\" needs a `path`")
+            XCTAssertEqual("\(e)", "g.toml:1: goal #1: goal \"x\" needs a `path` (or an analytics `event`)")
         }
         XCTAssertThrowsError(try IngestConfig.parse("model = \"lastest\"\n", origin: "g.toml"))
     }
