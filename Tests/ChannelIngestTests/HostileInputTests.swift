@@ -15,6 +15,7 @@ final class HostileInputTests: XCTestCase {
             #"{"level":"info","ts":1646861401.52,"request":{"client_ip":"203.0.113.7","method":"GET","host":"example.com","uri":"/","headers":{"User-Agent":["Mozilla/5.0"],"Referer":["https://www.google.com/"]}},"status":200}"#,
             "2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td1.cloudfront.net\t/index.html\t200\t-\tMozilla/5.0%20(X11)\tutm_source=a\tuid=u1\tHit\tid\twww.example.com",
             #"203.0.113.9 - [2026-03-02T10:00:00+00:00] "GET /p?x=1 HTTP/1.1" 200 "https://t.co/x" "Mozilla/5.0 (X11)" u-42"#,
+            #"{"event_timestamp":"1772446507000123","event_name":"page_view","event_params":[{"key":"page_location","value":{"string_value":"https://www.example.com/?gclid=x"}},{"key":"ga_session_id","value":{"int_value":"1772446507"}},{"key":"value","value":{"double_value":1.5,"int_value":null}}],"user_pseudo_id":"1.2"}"#,
         ]
         let w3c = W3CParser(visitorCookie: "uid")
         let lists = try! SourceLists.builtIn()
