@@ -50,22 +50,31 @@ struct FieldScanner {
         guard p < end, p.pointee == 0x22 else { return nil }
         let start = p + 1
         var q = start
+        while let quote = Self.unescapedQuote(from: q, start: start, end: end) {
+            // A real closing quote ends the field only before a space or the line's end.
+            let after = quote + 1
+            if after == end || after.pointee == 0x20 {
+                p = after
+                let span = ByteSpan(base: start, count: quote - start)
+                return span.count == 1 && start.pointee == 0x2D ? .empty : span
+            }
+            q = after
+        }
+        return nil
+    }
+
+    /// The next `"` at or after `q` that no backslash escapes (an odd number of backslashes
+    /// before it, counted back to `start`, escapes it). Shared by every quoted-field reader.
+    @inline(__always)
+    static func unescapedQuote(from q: UnsafePointer<UInt8>, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
+        var q = q
         while q < end {
             guard let hit = memchr(q, 0x22, end - q) else { return nil }
             let quote = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
-            // Count the backslashes before the quote: an odd number escapes it.
             var bs = 0
             var b = quote - 1
             while b >= start && b.pointee == 0x5C { bs += 1; b -= 1 }
-            if bs & 1 == 0 {
-                // A real closing quote ends the field only before a space or the line's end.
-                let after = quote + 1
-                if after == end || after.pointee == 0x20 {
-                    p = after
-                    let span = ByteSpan(base: start, count: quote - start)
-                    return span.count == 1 && start.pointee == 0x2D ? .empty : span
-                }
-            }
+            if bs & 1 == 0 { return quote }
             q = quote + 1
         }
         return nil

@@ -501,17 +501,7 @@ public struct FormatString: @unchecked Sendable, Equatable {
     /// The `"` that closes a quoted value starting at `p` (a `\"` inside does not).
     @inline(__always)
     static func closingQuote(from p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
-        var q = p
-        while q < end {
-            guard let hit = memchr(q, 0x22, end - q) else { return nil }
-            let quote = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
-            var bs = 0
-            var b = quote - 1
-            while b >= p && b.pointee == 0x5C { bs += 1; b -= 1 }
-            if bs & 1 == 0 { return quote }
-            q = quote + 1
-        }
-        return nil
+        FieldScanner.unescapedQuote(from: p, start: p, end: end)
     }
 
     /// The next place the `n` bytes at `lit` occur at or after `p`.

@@ -232,20 +232,9 @@ struct JSONScanner {
     mutating func rawString() -> ByteSpan? {
         guard p < end, p.pointee == 0x22 else { return nil }
         let start = p + 1
-        var q = start
-        while q < end {
-            guard let hit = memchr(q, 0x22, end - q) else { return nil }
-            let quote = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
-            var bs = 0
-            var b = quote - 1
-            while b >= start && b.pointee == 0x5C { bs += 1; b -= 1 }
-            if bs & 1 == 0 {
-                p = quote + 1
-                return ByteSpan(base: start, count: quote - start)
-            }
-            q = quote + 1
-        }
-        return nil
+        guard let quote = FieldScanner.unescapedQuote(from: start, start: start, end: end) else { return nil }
+        p = quote + 1
+        return ByteSpan(base: start, count: quote - start)
     }
 
     /// A string (unescaped when it has escapes), number, true/false or null — or an array,

@@ -8,24 +8,24 @@ import Foundation
 /// window. Rotated files of one server don't overlap, so they are read one at a time.
 public final class IngestJob {
     public let options: IngestOptions
-    public private(set) var stats = RunStats()
-    public private(set) var aggregates: TrafficAggregates!
-    public private(set) var stage: TrafficStage!
+    public internal(set) var stats = RunStats()
+    public internal(set) var aggregates: TrafficAggregates!
+    public internal(set) var stage: TrafficStage!
     public private(set) var inputs: [InputSummary] = []
     /// The CRM export as read, and how its rows joined (nil without `--conversions`).
-    public private(set) var crm: CRMImport?
-    public private(set) var crmOutcome: CRMJoin.Outcome?
+    public internal(set) var crm: CRMImport?
+    public internal(set) var crmOutcome: CRMJoin.Outcome?
     /// Channel costs for `roi.csv` (`--costs` or the config's `[costs]`).
     public private(set) var costs: ChannelCosts?
     private var progressLine: ProgressLine?
-    private var attributor: Attributor?
-    private var evidence: CRMEvidence?
+    var attributor: Attributor?
+    var evidence: CRMEvidence?
     /// Sessions of GA4 exports, which carry their own session ids.
     private var ga4: GA4Sessions?
     /// Where closed sessions and goal hits without a session go (the sessionizer's and GA4's).
     private var sessionSink: ((Session) -> Void)!
     private var orphanSink: ((VisitEvent) -> Void)!
-    private let keyer = VisitorKeyer.random()
+    let keyer = VisitorKeyer.random()
 
     public struct InputSummary {
         public var file: String
@@ -109,44 +109,6 @@ public final class IngestJob {
         }
         let sessionizer = Sessionizer(timeout: options.sessionTimeout, sink: sessionSink, orphanGoal: orphanSink)
         return (sessionizer, referrers)
-    }
-
-    /// Reads the CRM exports before the logs, so the run records only what their rows can
-    /// join on; adds the goals only CRM rows name.
-    private func readCRM(zone: ReportTimeZone) throws {
-        let imported = try CRMExport.read(options.crm, zone: zone)
-        stats.warnings += imported.warnings
-        for name in Set(imported.rows.map(\.goal)).sorted() where !aggregates.goalNames.contains(name) {
-            aggregates.goalNames.append(name)
-        }
-        var clients = Set<UInt64>(), visitors = Set<UInt64>()
-        for r in imported.rows {
-            if let ip = r.ip { clients.insert(ip.withSpan { keyer.client($0) }) }
-            if let id = r.visitorID { visitors.insert(id.withSpan { keyer.visitor(id: $0) }) }
-        }
-        if imported.rows.contains(where: { $0.visitorID != nil }) && options.visitorIDField == nil {
-            stats.warnings.append("the CRM export has visitor ids but no visitor_id_field is configured, so the log has none to match; those rows join by lead id or IP only")
-        }
-        var supersedes: [String: UInt64] = [:]
-        for r in imported.rows {
-            if let id = r.leadID, let g = options.goals.firstIndex(where: { $0.name == r.goal }) { supersedes[id] = 1 << UInt64(g) }
-        }
-        let evidence = CRMEvidence(leadParameter: options.crm.leadParameter, leadIDs: Set(imported.rows.compactMap(\.leadID)),
-                                   clients: clients, visitors: visitors, supersedes: supersedes)
-        stage.evidence = evidence
-        stage.tracksAssets = true
-        self.evidence = evidence
-        crm = imported
-    }
-
-    /// Joins and attributes the CRM rows once every session is closed.
-    private func joinCRM() {
-        guard let crm, let evidence, let attributor else { return }
-        let join = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence, attributor: attributor, bots: stage.bots)
-        let names = aggregates.goalNames
-        let values = Dictionary(options.goals.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        crmOutcome = join.run(crm.rows, into: aggregates, goalIndex: { names.firstIndex(of: $0)! },
-                              goalValue: { values[$0] ?? 0 }, sawAssets: stage.assetHits > 0)
     }
 
     /// Peeks every file for its format and first timestamp; returns them in time order with

@@ -1,0 +1,41 @@
+/// The CRM side of a run: exports read before the logs (so the run records only what their
+/// rows can join on), rows joined and attributed once the last session has closed.
+extension IngestJob {
+    /// Reads the CRM exports before the logs, so the run records only what their rows can
+    /// join on; adds the goals only CRM rows name.
+    func readCRM(zone: ReportTimeZone) throws {
+        let imported = try CRMExport.read(options.crm, zone: zone)
+        stats.warnings += imported.warnings
+        for name in Set(imported.rows.map(\.goal)).sorted() where !aggregates.goalNames.contains(name) {
+            aggregates.goalNames.append(name)
+        }
+        var clients = Set<UInt64>(), visitors = Set<UInt64>()
+        for r in imported.rows {
+            if let ip = r.ip { clients.insert(ip.withSpan { keyer.client($0) }) }
+            if let id = r.visitorID { visitors.insert(id.withSpan { keyer.visitor(id: $0) }) }
+        }
+        if imported.rows.contains(where: { $0.visitorID != nil }) && options.visitorIDField == nil {
+            stats.warnings.append("the CRM export has visitor ids but no visitor_id_field is configured, so the log has none to match; those rows join by lead id or IP only")
+        }
+        var supersedes: [String: UInt64] = [:]
+        for r in imported.rows {
+            if let id = r.leadID, let g = options.goals.firstIndex(where: { $0.name == r.goal }) { supersedes[id] = 1 << UInt64(g) }
+        }
+        let evidence = CRMEvidence(leadParameter: options.crm.leadParameter, leadIDs: Set(imported.rows.compactMap(\.leadID)),
+                                   clients: clients, visitors: visitors, supersedes: supersedes)
+        stage.evidence = evidence
+        stage.tracksAssets = true
+        self.evidence = evidence
+        crm = imported
+    }
+
+    /// Joins and attributes the CRM rows once every session is closed.
+    func joinCRM() {
+        guard let crm, let evidence, let attributor else { return }
+        let join = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence, attributor: attributor, bots: stage.bots)
+        let names = aggregates.goalNames
+        let values = Dictionary(options.goals.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        crmOutcome = join.run(crm.rows, into: aggregates, goalIndex: { names.firstIndex(of: $0)! },
+                              goalValue: { values[$0] ?? 0 }, sawAssets: stage.assetHits > 0)
+    }
+}
