@@ -116,6 +116,34 @@ final class CRMInputTests: XCTestCase {
         }
     }
 
+    /// `[crm] time_format` for the layouts ISO 8601 doesn't cover; month or day first is the
+    /// config's call, never a guess.
+    func testTimeFormatsOfTheConfig() throws {
+        var utc = ReportTimeZone.utc
+        let t: Int64 = day0 + 10 * 3600 + 15 * 60   // 2026-03-02 10:15 UTC
+        let us = try XCTUnwrap(CRMTimeFormat("%m/%d/%Y %I:%M %p"))
+        XCTAssertEqual(us.parse("3/2/2026 10:15 AM", zone: &utc), t)
+        XCTAssertEqual(us.parse("03/02/2026 10:15 pm", zone: &utc), t + 12 * 3600)
+        XCTAssertEqual(us.parse("3/2/2026 12:05 AM", zone: &utc), day0 + 5 * 60)
+        XCTAssertEqual(us.parse("3/2/2026", zone: &utc), day0)          // a date alone is midnight
+        XCTAssertNil(us.parse("13/2/2026 10:15 AM", zone: &utc))
+        XCTAssertNil(us.parse("3/2/2026 13:15 AM", zone: &utc))
+        let de = try XCTUnwrap(CRMTimeFormat("%d.%m.%Y %H:%M"))
+        XCTAssertEqual(de.parse("02.03.2026 10:15", zone: &utc), t)
+        var berlin = try ReportTimeZone("Europe/Berlin")
+        XCTAssertEqual(de.parse("02.03.2026 11:15", zone: &berlin), t)
+        XCTAssertEqual(CRMTimeFormat("%d %b %Y %H:%M:%S %z")?.parse("2 March 2026 12:15:00 +0200", zone: &utc), t)
+        XCTAssertNil(CRMTimeFormat("%H:%M"))          // no date
+        XCTAssertNil(CRMTimeFormat("%Y-%m-%d %q"))    // no such directive
+        let r = try read("id,created,ip\n1,3/2/2026 10:15 AM,192.0.2.1\n") { $0.timeFormat = us }
+        XCTAssertEqual(r.rows.first?.time, t)
+        XCTAssertThrowsError(try IngestConfig.parse("[crm]\ntime_format = \"%H:%M\"\n", origin: "ingest.toml")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("ingest.toml:2: `crm.time_format` \"%H:%M\" needs %Y"), "\(e)")
+        }
+        let bad = try read("id,created,ip\n1,3/2/2026 10:15 AM,192.0.2.1\n")
+        XCTAssertTrue(bad.warnings.contains { $0.contains("set [crm] time_format") }, "\(bad.warnings)")
+    }
+
     func testStatusWords() {
         let m = LeadStatusMapping()
         XCTAssertEqual(m.status(of: "Closed - Won"), .customer)
@@ -212,6 +240,7 @@ final class CRMInputTests: XCTestCase {
         time = "Create Date"
         lead_parameter = "order"
         join_window_minutes = 10
+        time_format = "%m/%d/%Y %I:%M %p"
 
         [crm.statuses]
         customer = ["signed", "won"]
@@ -226,6 +255,7 @@ final class CRMInputTests: XCTestCase {
         XCTAssertEqual(c.crm.columns.named, [.time: "Create Date"])
         XCTAssertEqual(c.crm.leadParameter, "order")
         XCTAssertEqual(c.crm.joinWindow, 600)
+        XCTAssertEqual(c.crm.timeFormat?.pattern, "%m/%d/%Y %I:%M %p")
         XCTAssertEqual(c.crm.statuses.status(of: "Signed"), .customer)
         XCTAssertEqual(c.costs?.costs, [.organicSocial: 480, .paidSearch: 250])
         // Files in a config are found beside it.

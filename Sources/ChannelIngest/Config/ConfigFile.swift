@@ -256,6 +256,8 @@ public struct IngestConfig: Equatable, Sendable {
         lead_parameter = \(Self.quoted(crm.leadParameter))
         # How far a row's time may be from a session or goal hit of its IP address.
         join_window_minutes = \(crm.joinWindow / 60)
+        # The export's date layout when it is not ISO 8601 or epoch seconds, e.g. "%m/%d/%Y %I:%M %p".
+        \(crm.timeFormat.map { "time_format = \(Self.quoted($0.pattern))" } ?? "# time_format = \"%d.%m.%Y %H:%M\"")
 
         # The CRM's status words for each lead status (compared without case or punctuation).
         [crm.statuses]
@@ -398,6 +400,12 @@ struct ConfigReader {
             case "default_goal": c.defaultGoal = try string(v, key: key, table: "crm")
             case "lead_parameter": c.leadParameter = try string(v, key: key, table: "crm")
             case "join_window_minutes": c.joinWindow = Int64(try positiveInt(v, key: key, table: "crm")) * 60
+            case "time_format":
+                let f = try string(v, key: key, table: "crm")
+                guard let tf = CRMTimeFormat(f) else {
+                    throw IngestError.unusableInput("\(origin):\(line(of: key, in: "crm")): `crm.time_format` \"\(f)\" needs %Y (or %y), %m (or %b) and %d, and only the directives %Y %y %m %d %e %H %I %M %S %p %b %z")
+                }
+                c.timeFormat = tf
             case "statuses":
                 guard let st = v.table else { throw wrongType(key, in: "crm", want: "a table ([crm.statuses])", got: v) }
                 var words = LeadStatusMapping.defaults
@@ -409,7 +417,7 @@ struct ConfigReader {
                 }
                 c.statuses = LeadStatusMapping(words: words)
             default:
-                throw unknown(key, in: "crm", known: ["files"] + columnKeys + ["default_goal", "lead_parameter", "join_window_minutes", "statuses"])
+                throw unknown(key, in: "crm", known: ["files"] + columnKeys + ["default_goal", "lead_parameter", "join_window_minutes", "time_format", "statuses"])
             }
         }
         if c.defaultGoal.isEmpty { throw IngestError.unusableInput("\(origin):\(line(of: "default_goal", in: "crm")): `crm.default_goal` must not be empty") }

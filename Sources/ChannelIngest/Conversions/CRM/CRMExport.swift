@@ -53,7 +53,7 @@ public enum CRMExport {
             result.warnings.append("\(result.duplicateLeadIDs) CRM rows repeat a lead id already seen (e.g. \(example!)); each lead counts once, with its last row")
         }
         if result.badTimes > 0 {
-            result.warnings.append("\(result.badTimes) CRM rows have a time that is not a date (ISO 8601 or epoch seconds); they can only join by lead id")
+            result.warnings.append("\(result.badTimes) CRM rows have a time that is not a date (ISO 8601, epoch seconds\(settings.timeFormat.map { " or \($0.pattern)" } ?? ""), e.g. \(result.samples.first ?? "")); they can only join by lead id. For another layout set [crm] time_format, e.g. \"%m/%d/%Y %I:%M %p\"")
         }
         if result.badValues > 0 {
             result.warnings.append("\(result.badValues) CRM rows have a value that is not a number; their goal's value is used")
@@ -104,8 +104,11 @@ public enum CRMExport {
                 return v.isEmpty ? nil : v
             }
             var row = CRMRow(file: path, line: record.line, time: nil)
+            func time(_ text: String) -> Int64? {
+                settings.timeFormat?.parse(text, zone: &zone) ?? CRMTime.parse(text, zone: &zone)
+            }
             if let t = cell(.time) {
-                row.time = CRMTime.parse(t, zone: &zone)
+                row.time = time(t)
                 if row.time == nil {
                     result.badTimes += 1
                     result.note("\(path):\(record.line): time \"\(t.prefix(40))\" is not a date")
@@ -133,7 +136,7 @@ public enum CRMExport {
             row.visitorID = cell(.visitorID)
             row.ip = cell(.ip)
             row.userAgent = cell(.userAgent)
-            if let c = cell(.customerTime) { row.customerTime = CRMTime.parse(c, zone: &zone) }
+            if let c = cell(.customerTime) { row.customerTime = time(c) }
             if row.hasNoKey { result.rowsWithoutKey += 1 }
             result.rows.append(row)
         }

@@ -10,6 +10,8 @@ public struct CRMSettings: Equatable, Sendable {
     public var leadParameter = "lead"
     /// How far apart (seconds) a CRM row's time and a session or goal hit of its IP may be.
     public var joinWindow: Int64 = 30 * 60
+    /// The export's own date layout, when it is not ISO 8601 or epoch (`%m/%d/%Y %I:%M %p`).
+    public var timeFormat: CRMTimeFormat?
 
     public init() {}
 }
