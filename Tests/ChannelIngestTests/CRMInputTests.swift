@@ -91,6 +91,24 @@ final class CRMInputTests: XCTestCase {
         XCTAssertEqual(r.rows[0].time, day0)
     }
 
+    /// Column names as HubSpot, Salesforce and Pipedrive export them.
+    func testCommonExportHeaders() throws {
+        let hub = try read("Record ID,First Name,Create Date,Lifecycle Stage,Lead Status,IP Address\n7,Ann,2026-03-02 10:15,customer,Open Deal,192.0.2.1\n")
+        XCTAssertEqual(hub.rows.first?.leadID, "7")
+        XCTAssertEqual(hub.rows.first?.status, .new)           // "Lead Status" before "Lifecycle Stage"; "Open Deal" unmapped
+        XCTAssertEqual(hub.unknownStatuses, ["open deal": 1])
+        let pipe = try read("Deal - ID,Deal - Title,Deal - Value,Deal - Status,Deal - Deal created,Person - IP\n9,X,450,won,2026-03-02 10:15:00,\n") {
+            $0.columns.named[.ip] = "Person - IP"
+        }
+        XCTAssertEqual(pipe.rows.first?.leadID, "9")
+        XCTAssertEqual(pipe.rows.first?.value, 450)
+        XCTAssertEqual(pipe.rows.first?.status, .customer)
+        XCTAssertEqual(pipe.rows.first?.time, day0 + 10 * 3600 + 15 * 60)
+        let sf = try read("Lead ID,Created Date,Lead Status\n00Q1,3/2/2026,Working - Contacted\n") { $0.timeFormat = CRMTimeFormat("%m/%d/%Y") }
+        XCTAssertEqual(sf.rows.first?.time, day0)
+        XCTAssertEqual(sf.rows.first?.status, .new)
+    }
+
     func testAJSONLineThatIsNotAnObjectIsCountedAndTheRestRead() throws {
         let r = try read("{\"ip\": \"192.0.2.1\", \"time\": 1}\n[1, 2]\n{\"ip\": \"192.0.2.2\", \"time\": 2, \"status\": \"won\"}\n", name: "c.jsonl")
         XCTAssertEqual(r.rows.map(\.ip), ["192.0.2.1", "192.0.2.2"])

@@ -31,11 +31,12 @@ public struct CRMColumns: Equatable, Sendable {
         public var guesses: [String] {
             switch self {
             case .time: return ["time", "timestamp", "created_at", "created", "create_date", "created_date", "createdate",
+                                "created_time", "creation_date", "deal_created", "deal_deal_created", "add_time",
                                 "date", "submitted_at", "conversion_time", "event_time"]
             case .goal: return ["goal", "type", "conversion", "conversion_name", "conversion_type", "event", "event_name"]
-            case .value: return ["value", "amount", "revenue", "deal_value", "price", "total"]
-            case .status: return ["status", "lead_status", "lifecycle_stage", "lifecyclestage", "stage", "deal_stage"]
-            case .leadID: return ["lead_id", "leadid", "id", "record_id", "contact_id", "deal_id"]
+            case .value: return ["value", "amount", "revenue", "deal_value", "deal_amount", "price", "total"]
+            case .status: return ["status", "lead_status", "lifecycle_stage", "lifecyclestage", "stage", "deal_stage", "deal_status", "lead_stage"]
+            case .leadID: return ["lead_id", "leadid", "id", "record_id", "contact_id", "deal_id", "deal_deal_id"]
             case .visitorID: return ["visitor_id", "client_id", "user_pseudo_id", "uid", "cookie_id"]
             case .ip: return ["ip", "ip_address", "client_ip", "remote_addr", "ipaddress"]
             case .userAgent: return ["user_agent", "useragent", "ua", "browser"]
