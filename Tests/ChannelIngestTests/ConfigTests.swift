@@ -82,4 +82,20 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(editDistance("abc", ""), 3)
         XCTAssertEqual(editDistance("kitten", "sitting"), 3)
     }
+
+    /// Keys TOMLKit's parser would abort the process on are refused first, with their line;
+    /// every shape of valid key still reads.
+    func testKeysThatCannotStartAKey() {
+        XCTAssertEqual(TOMLKeyCheck.firstBadKey("site = []\n\n[@costs]\n").map { "\($0.line) \($0.char)" }, "3 @")
+        XCTAssertEqual(TOMLKeyCheck.firstBadKey("a.%b = 1").map { "\($0.line) \($0.char)" }, "1 %")
+        XCTAssertEqual(TOMLKeyCheck.firstBadKey("x = { ok = 1, !no = 2 }").map { "\($0.line) \($0.char)" }, "1 !")
+        for good in ["[costs]\n\"Organic Social\" = { hours = 12, hourly_rate = 40 }\n",
+                     "[[goal]]\nname = \"a = [b]\" # c = @\nx = [\n  \"@\",\n  1,\n]\n",
+                     "s = \"\"\"\n@not a key\n\"\"\"\n'lit' = 'x'\n[a.\"b.c\".d]\n_e-f = 1\n"] {
+            XCTAssertNil(TOMLKeyCheck.firstBadKey(good), good)
+        }
+        XCTAssertThrowsError(try IngestConfig.parse("[@costs]\n", origin: "i.toml")) { e in
+            XCTAssertEqual("\(e)", "i.toml:1: a key can't start with \"@\" (use letters, digits, _ or -, or quote the key)")
+        }
+    }
 }

@@ -39,13 +39,16 @@ extension LogTime {
     /// digits). Fractions of a second are dropped.
     @inline(__always)
     public static func parseEpoch(_ s: ByteSpan) -> Int64? {
-        var v: Int64 = 0
+        // 19 digits (nanoseconds) fit a UInt64 whatever they are; a 20th is no timestamp.
+        var u: UInt64 = 0
         var n = 0
         while n < s.count, case let d = s[n] &- 0x30, d < 10 {
             guard n < 19 else { return nil }
-            v = v * 10 + Int64(d)
+            u = u * 10 + UInt64(d)
             n += 1
         }
+        guard u <= UInt64(Int64.max) else { return nil }
+        let v = Int64(u)
         guard n > 0 else { return nil }
         if n < s.count {
             guard s[n] == 0x2E, n + 1 < s.count else { return nil }

@@ -1,0 +1,121 @@
+import Foundation
+
+/// What the fuzz targets (`Fuzz/`, libFuzzer) and the regression tests over their corpus run:
+/// arbitrary bytes through each parser, and through what consumes a parser's output. Nothing
+/// here may crash, hang or grow without bound on any input; results are thrown away.
+public enum FuzzEntry {
+    /// Built once: lists, classifiers and the formats that need a setup.
+    struct Kit {
+        let referrers: ReferrerClassifier
+        let bots: BotFilter
+        let setup: FormatSetup
+        let goals: GoalRules
+    }
+
+    nonisolated(unsafe) static let kit: Kit = {
+        let lists = try! SourceLists.builtIn()
+        let sources = TrafficSources(rules: ChannelRules(lists: lists))
+        let format = try! FormatString(#"$remote_addr - [$time_iso8601] $host "$request_method $uri$is_args$args" $status "$http_referer" "$http_user_agent" $cookie_uid"#, visitorID: "uid")
+        let json = JSONFieldMap(paths: [.time: ["t", "time"], .client: ["c.ip"], .uri: ["r.u"], .status: ["s"],
+                                        .userAgent: ["r.h.ua"], .referrer: ["r.h.ref"], .visitorID: ["uid"]])
+        return Kit(referrers: ReferrerClassifier(lists: lists, sources: sources, siteHosts: ["example.com"]),
+                   bots: try! BotFilter.builtIn(), setup: FormatSetup(formatString: format, jsonMap: json, visitorIDName: "uid"),
+                   goals: try! GoalRules([Goal(name: "g", path: "/t*"), Goal(name: "e", path: "", event: "purchase")]))
+    }()
+
+    /// Lines of `format` (the bytes split at newlines, like a file), each parsed and, when a hit,
+    /// classified the way the traffic stage does.
+    public static func lines(_ format: LogFormat, _ data: UnsafeRawBufferPointer) {
+        let k = kit
+        guard var parser = k.setup.parser(for: format) else { return }
+        let cap = 2 * data.count + 64
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+        defer { buffer.deallocate() }
+        if data.count > 0 { memcpy(buffer, data.baseAddress!, data.count) }
+        var arena = ParseArena(base: buffer + data.count, capacity: cap - data.count)
+        var hit = Hit()
+        var start = 0
+        while start <= data.count {
+            var end = start
+            while end < data.count && buffer[end] != 0x0A { end += 1 }
+            let line = ByteSpan(base: buffer + start, count: end - start)
+            if parser.parse(line, into: &hit, arena: &arena) == .hit {
+                hit.line = line
+                _ = k.referrers.origin(referrer: hit.referrer, requestHost: hit.host)
+                _ = CampaignParameters.parse(target: hit.target)
+                let path = PageRules.path(of: hit.target)
+                _ = PageRules().isPageview(method: hit.method, status: hit.status, path: path)
+                _ = k.goals.match(method: hit.method, status: hit.status, path: path, event: hit.event)
+                if hit.hasUserAgentField { _ = k.bots.classify(hit.userAgent) }
+                _ = VisitorIDField("extra:1")!.value(in: hit)
+                _ = LogTime.isoTimestamp(hit.time)
+            } else {
+                _ = parser.whereItStops(line)
+            }
+            start = end + 1
+        }
+    }
+
+    /// The bytes as a file: decompressed (gzip chosen by magic, members, damage) to the end.
+    public static func gzip(_ data: UnsafeRawBufferPointer) {
+        let path = NSTemporaryDirectory() + "ingest-fuzz-\(getpid()).gz"
+        FileManager.default.createFile(atPath: path, contents: Data(data))
+        defer { unlink(path) }
+        guard let input = try? DecompressedInput(path: path) else { return }
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { buffer.deallocate() }
+        var total = 0
+        // A bomb is read in bounded memory; stop after 64 MiB so one input stays quick.
+        while total < 64 << 20 {
+            let n = input.read(into: buffer, capacity: 1 << 16)
+            if n == 0 { break }
+            total += n
+        }
+        _ = input.damage?.message
+    }
+
+    /// URLs, queries, referrers, cookies: every scanner that reads a URL's parts.
+    public static func url(_ data: UnsafeRawBufferPointer) {
+        let k = kit
+        let bytes = Array(data)
+        bytes.withSpan { s in
+            _ = CampaignParameters.parse(target: s)
+            _ = CampaignParameters.parse(query: s)
+            _ = k.referrers.origin(referrer: s, requestHost: .empty)
+            _ = k.referrers.origin(referrer: s, requestHost: s.prefix(s.count / 2))
+            _ = PageRules.path(of: s)
+            _ = PercentDecoding.decode(s)
+            _ = CRMEvidence.parameter(Array("lead".utf8), in: s)
+            _ = CookieHeader.value(of: Array("uid".utf8), in: s)
+            _ = ALBParser.host(of: s)
+            _ = LogTime.parseISO(s)
+            _ = LogTime.parseEpoch(s)
+            _ = LogTime.parseCommonLog(s)
+        }
+    }
+
+    /// A CRM export (CSV or JSON lines) and a costs file, read as the run reads them.
+    public static func crm(_ data: UnsafeRawBufferPointer) {
+        let bytes = Array(data)
+        _ = CSVRecords.parse(bytes)
+        _ = CRMExport.jsonLines(bytes)
+        _ = try? ChannelCosts.parse(bytes, origin: "costs")
+        var zone = ReportTimeZone.utc
+        let text = String(decoding: bytes.prefix(64), as: UTF8.self)
+        _ = CRMTime.parse(text, zone: &zone)
+        _ = CRMTimeFormat("%m/%d/%Y %I:%M %p")!.parse(text, zone: &zone)
+        let path = NSTemporaryDirectory() + "ingest-fuzz-crm-\(getpid())"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { unlink(path) }
+        var settings = CRMSettings()
+        settings.files = [path]
+        _ = try? CRMExport.read(settings, zone: .utc)
+    }
+
+    /// A config file.
+    public static func config(_ data: UnsafeRawBufferPointer) {
+        let text = String(decoding: Array(data), as: UTF8.self)
+        if let c = try? IngestConfig.parse(text, origin: "fuzz.toml") { _ = c.render() }
+        _ = try? FormatString(text)
+    }
+}

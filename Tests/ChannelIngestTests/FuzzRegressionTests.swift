@@ -1,0 +1,44 @@
+import XCTest
+@testable import ChannelIngest
+
+/// Every fuzz seed and every crasher libFuzzer ever found (`Fuzz/Corpus`, `Fuzz/Crashers`),
+/// replayed through the same entry points the fuzz targets use. A crasher fixed stays fixed.
+final class FuzzRegressionTests: XCTestCase {
+    static let fuzz = EndToEndTests.root.appendingPathComponent("Fuzz")
+
+    func inputs(_ target: String) -> [URL] {
+        ["Corpus", "Crashers"].flatMap { kind -> [URL] in
+            let dir = Self.fuzz.appendingPathComponent(kind).appendingPathComponent(target)
+            return ((try? FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)) ?? [])
+                .filter { !$0.lastPathComponent.hasPrefix(".") }
+        }
+    }
+
+    func replay(_ target: String, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        let files = inputs(target)
+        if !target.isEmpty { XCTAssertFalse(files.isEmpty && ["ncsa", "config"].contains(target), "no seeds for \(target)") }
+        for url in files {
+            let data = try Data(contentsOf: url)
+            data.withUnsafeBytes(body)
+        }
+    }
+
+    func testEverySeedAndCrasher() throws {
+        let pick: (UnsafeRawBufferPointer, [LogFormat]) -> Void = { b, formats in
+            guard b.count > 0 else { return }
+            FuzzEntry.lines(formats[Int(b[0]) % formats.count], UnsafeRawBufferPointer(rebasing: b.dropFirst()))
+        }
+        try replay("ncsa") { pick($0, [.combined, .common, .vhostCombined]) }
+        try replay("log_format") { FuzzEntry.lines(.logFormat, $0) }
+        try replay("w3c") { FuzzEntry.lines(.w3c, $0) }
+        try replay("alb") { FuzzEntry.lines(.alb, $0) }
+        try replay("json_lines") { pick($0, [.caddy, .cloudflare, .json]) }
+        try replay("ga4") { FuzzEntry.lines(.ga4, $0) }
+        try replay("gzip") { FuzzEntry.gzip($0) }
+        try replay("url") { FuzzEntry.url($0) }
+        try replay("crm") { FuzzEntry.crm($0) }
+        try replay("config") { FuzzEntry.config($0) }
+        XCTAssertGreaterThanOrEqual(["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", "url", "crm", "config"]
+            .reduce(0) { $0 + inputs($1).count }, 18)
+    }
+}
