@@ -157,8 +157,18 @@ public final class IngestJob {
         while true {
             while next < pending.count,
                   active.isEmpty || (pending[next].firstTime ?? .min) <= active.map(\.progress.value).min()! &+ window {
-                try pending[next].start()
-                active.append(pending[next])
+                do {
+                    willOpen?(pending[next].path)
+                    try pending[next].start()
+                    active.append(pending[next])
+                } catch let e as IngestError {
+                    // It was there when the run began (peeked): gone or unreadable since, it is
+                    // damage to report, not a reason to lose every other file.
+                    stats.damagedFiles += 1
+                    stats.warnings.append("\(e.description); skipped, the other inputs were read")
+                    inputs.append(InputSummary(file: pending[next].path, format: pending[next].format?.rawValue ?? "unknown",
+                                               bytes: 0, lines: 0, malformed: 0, damage: e.description))
+                }
                 next += 1
             }
             guard let file = active.min(by: { ($0.progress.value, $0.path) < ($1.progress.value, $1.path) }) else { break }
@@ -291,6 +301,9 @@ public final class IngestJob {
     }
 
     private var warnedNoReferrer = false
+
+    /// Called just before an input is opened for reading (tests make files vanish here).
+    var willOpen: ((String) -> Void)?
 
     private func finish(_ file: InputFile) {
         let input = file.reader!.input
