@@ -72,6 +72,9 @@ extension Ingest {
         @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay.")
         var model: String?
 
+        @Option(name: .customLong("secret-file"), help: "The secret that keys visitors (made on first use, 0600). Default: ~/.config/ingest/secret, or $INGEST_SECRET_FILE.")
+        var secretFile: String?
+
         @Option(name: .customLong("lookback-days"), help: "Days before a conversion whose sessions may share its credit (default: 90).")
         var lookbackDays: Int?
 
@@ -132,6 +135,7 @@ extension Ingest {
             if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
             if let model { o.model = AttributionModel(rawValue: model)! }
             if let lookbackDays { o.lookbackDays = lookbackDays }
+            o.secretFile = secretFile ?? o.secretFile ?? VisitorKeyer.defaultSecretFile
             if !conversions.isEmpty { o.crm.files = conversions }
             if let costs { o.costsFile = costs }
             o.maxMalformed = maxMalformed

@@ -113,3 +113,33 @@ final class HostileFieldTests: XCTestCase {
         XCTAssertTrue(j.stats.warnings.contains { $0.hasPrefix("cannot open \(late): No such file or directory; skipped") }, "\(j.stats.warnings)")
     }
 }
+
+/// Visitor keys come from a per-installation secret: made once with 0600, the same from run to
+/// run, and never the address itself.
+final class SecretTests: XCTestCase {
+    func testTheSecretIsMadeOnceAndKeepsVisitorsStable() throws {
+        let dir = TempDir()
+        let path = dir.path("conf/ingest/secret")
+        let a = try VisitorKeyer.installation(secretFile: path)
+        var st = stat()
+        XCTAssertEqual(stat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        XCTAssertEqual(stat(dir.path("conf/ingest"), &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o700)
+        let b = try VisitorKeyer.installation(secretFile: path)
+        let other = try VisitorKeyer.installation(secretFile: dir.path("other"))
+        func key(_ k: VisitorKeyer) -> UInt64 { "203.0.113.7".withSpan { k.visitor(client: $0, userAgentHash: 42) } }
+        XCTAssertEqual(key(a), key(b))
+        XCTAssertNotEqual(key(a), key(other))
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertEqual(text.count, 33)
+        XCTAssertFalse(text.contains("203.0.113.7"))
+        dir.write("bad", "not hex")
+        XCTAssertThrowsError(try VisitorKeyer.installation(secretFile: dir.path("bad"))) { e in
+            XCTAssertTrue("\(e)".contains("not an ingest secret (32 hex digits)"), "\(e)")
+        }
+        // Through a job: the option picks the secret.
+        let job = try runJob([[line("203.0.113.7", day0, "/")]], configure: { $0.secretFile = path })
+        XCTAssertEqual("203.0.113.7".withSpan { job.keyer.visitor(client: $0, userAgentHash: 42) }, key(a))
+    }
+}

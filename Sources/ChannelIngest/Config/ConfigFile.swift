@@ -36,6 +36,8 @@ public struct IngestConfig: Equatable, Sendable {
     public var logFormat: FormatString?
     /// `[json]`: dotted key paths of JSON-lines logs.
     public var json: JSONFieldMap?
+    /// The per-installation secret that keys visitors (default `~/.config/ingest/secret`).
+    public var secretFile: String?
 
     public init() {}
 
@@ -135,6 +137,7 @@ public struct IngestConfig: Equatable, Sendable {
                 }
                 c.visitorIDField = v
             case "crm": c.crm = try reader.crm(try reader.table(value, key: key))
+            case "secret_file": c.secretFile = try reader.string(value, key: key)
             case "costs":
                 let costs = try reader.costs(try reader.table(value, key: key))
                 c.costs = costs.costs.isEmpty ? nil : costs
@@ -147,7 +150,7 @@ public struct IngestConfig: Equatable, Sendable {
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
                                "excluded_paths", "asset_extensions", "model", "lookback_days", "goal", "sources", "bots",
-                               "visitor_id_field", "crm", "costs", "log_format", "json"]
+                               "visitor_id_field", "crm", "costs", "log_format", "json", "secret_file"]
 
     /// The settings as a commented TOML file (`--print-config`).
     public func render() -> String {
@@ -166,6 +169,8 @@ public struct IngestConfig: Equatable, Sendable {
         \(logFormat.map { "log_format = \(Self.quoted($0.source))" } ?? "# log_format = '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent'")
         # Folder for the tables.
         out = \(Self.quoted(out))
+        # The secret that keys visitors (raw addresses are never stored): made on first use, 0600.
+        \(secretFile.map { "secret_file = \(Self.quoted($0))" } ?? "# secret_file = \"~/.config/ingest/secret\"")
         # Minutes without a pageview that end a session.
         session_timeout_minutes = \(sessionTimeoutMinutes)
         # How far out of time order one file's lines may be (seconds) and still be sessionized as if sorted.

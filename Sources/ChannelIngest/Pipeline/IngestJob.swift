@@ -25,7 +25,8 @@ public final class IngestJob {
     /// Where closed sessions and goal hits without a session go (the sessionizer's and GA4's).
     private var sessionSink: ((Session) -> Void)!
     private var orphanSink: ((VisitEvent) -> Void)!
-    let keyer = VisitorKeyer.random()
+    /// Keys visitors: the installation's secret (command line), or random for this run.
+    private(set) var keyer = VisitorKeyer.random()
 
     public struct InputSummary {
         public var file: String
@@ -48,6 +49,7 @@ public final class IngestJob {
         }
         // Read before the logs, so a bad costs file fails in a second, not after an hour.
         costs = try options.costsFile.map { try ChannelCosts.read(path: $0) } ?? options.costs
+        if let f = options.secretFile { keyer = try VisitorKeyer.installation(secretFile: f) }
         let (sessionizer, referrers) = try buildStages()
         let (inputs, totalBytes) = try planInputs()
         if !options.quiet && isatty(2) != 0 { progressLine = ProgressLine(totalBytes: totalBytes) }

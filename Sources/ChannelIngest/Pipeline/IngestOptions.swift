@@ -38,6 +38,8 @@ public struct IngestOptions: Sendable {
     public var costs: ChannelCosts?
     /// `--costs FILE` (wins over the config's `[costs]`).
     public var costsFile: String?
+    /// The per-installation secret that keys visitors; nil: a random key for this run only.
+    public var secretFile: String?
 
     public init() {}
 
@@ -67,6 +69,7 @@ public struct IngestOptions: Sendable {
                                   visitorIDName: visitorIDField?.name)
         if c.logFormat != nil && c.format == "auto" { format = .logFormat }
         costs = c.costs
+        if let f = c.secretFile { secretFile = f.hasPrefix("/") ? f : dir.appendingPathComponent(f).path }
     }
 
     /// The effective settings in config-file form (`--print-config`).
@@ -90,6 +93,7 @@ public struct IngestOptions: Sendable {
         c.logFormat = formatSetup.formatString
         c.json = formatSetup.jsonMap
         c.costs = costs
+        c.secretFile = secretFile
         return c
     }
 }

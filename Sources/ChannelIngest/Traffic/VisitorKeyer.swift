@@ -1,8 +1,11 @@
+import Foundation
+
 /// Turns a client address and User-Agent into a visitor key: SipHash-2-4 under a secret key.
 ///
 /// Raw addresses never leave this function; without the key, a visitor key can't be matched
-/// back to an address by hashing guesses. The default key is random per run; the nightly
-/// state will keep a per-installation key instead.
+/// back to an address by hashing guesses. The command line keys with a per-installation secret
+/// (`installation(secretFile:)`), so a visitor is the same visitor from one run to the next;
+/// the library's default is a random key per run.
 public struct VisitorKeyer: Sendable {
     private let k0: UInt64
     private let k1: UInt64
@@ -15,6 +18,47 @@ public struct VisitorKeyer: Sendable {
     public static func random() -> VisitorKeyer {
         var g = SystemRandomNumberGenerator()
         return VisitorKeyer(k0: g.next(), k1: g.next())
+    }
+
+    /// Where the per-installation secret lives unless `--secret-file`, `secret_file` or
+    /// `INGEST_SECRET_FILE` says otherwise: `$XDG_CONFIG_HOME/ingest/secret`, else
+    /// `~/.config/ingest/secret`.
+    public static var defaultSecretFile: String {
+        let env = ProcessInfo.processInfo.environment
+        if let f = env["INGEST_SECRET_FILE"], !f.isEmpty { return f }
+        let base = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
+        return base + "/ingest/secret"
+    }
+
+    /// The key in `path` (32 hex digits twice), created there on first use with 0600
+    /// permissions (and its folder with 0700). Two runs starting at once agree on one key.
+    public static func installation(secretFile path: String) throws -> VisitorKeyer {
+        for _ in 0..<2 {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard hex.count == 32, let k0 = UInt64(hex.prefix(16), radix: 16), let k1 = UInt64(hex.suffix(16), radix: 16) else {
+                    throw IngestError.unusableInput("\(path): not an ingest secret (32 hex digits); remove it to make a new one (visitors then get new keys)")
+                }
+                return VisitorKeyer(k0: k0, k1: k1)
+            }
+            if FileManager.default.fileExists(atPath: path) {
+                throw IngestError.unusableInput("cannot read the secret \(path): \(String(cString: strerror(errno)))")
+            }
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            if fd < 0 {
+                if errno == EEXIST { continue }   // another run made it first: read that one
+                throw IngestError.unusableInput("cannot create the secret \(path): \(String(cString: strerror(errno))) (set another with --secret-file)")
+            }
+            let key = random()
+            let text = String(format: "%016llx%016llx\n", key.k0, key.k1)
+            let ok = text.withCString { write(fd, $0, strlen($0)) } == text.utf8.count && fsync(fd) == 0
+            close(fd)
+            guard ok else { unlink(path); throw IngestError.unusableInput("cannot write the secret \(path)") }
+            return key
+        }
+        throw IngestError.unusableInput("cannot read the secret \(path)")
     }
 
     /// The visitor for a client address and the User-Agent's hash.
