@@ -18,7 +18,6 @@ public final class LineReader {
     private var free: [LineChunk] = []
     private var done = false
     private var cancelled = false
-    private var thread: Thread?
 
     /// The format lines are parsed with; with none, every line is recorded as malformed.
     private var format: LogFormat?
@@ -36,10 +35,11 @@ public final class LineReader {
 
     /// Starts the reader thread.
     public func start() {
+        // The thread holds the reader until `run` returns, and nothing holds the thread: a
+        // stored Thread would hold the reader (and its chunks) forever through the closure.
         let t = Thread { [self] in self.run() }
         t.name = "ingest-read"
         t.stackSize = 1 << 20
-        thread = t
         t.start()
     }
 
