@@ -129,6 +129,7 @@ final class CRMInputTests: XCTestCase {
         var berlin = try! ReportTimeZone("Europe/Berlin")
         XCTAssertEqual(CRMTime.parse("2026-03-02 11:15", zone: &berlin), t)
         XCTAssertEqual(CRMTime.parse("2026-07-01 02:00", zone: &berlin), LogTime.daysFromCivil(year: 2026, month: 7, day: 1) * 86400)
+        XCTAssertNil(CRMTime.parse(String(repeating: "9", count: 40), zone: &utc))   // a number, not a time
         for bad in ["yesterday", "2026-13-01", "2026-02-30", "02/03/2026", "2026-03-02T25:00", "2026-03-02T10:15Zjunk", ""] {
             XCTAssertNil(CRMTime.parse(bad, zone: &utc), bad)
         }

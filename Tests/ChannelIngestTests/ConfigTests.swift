@@ -83,16 +83,21 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(editDistance("kitten", "sitting"), 3)
     }
 
-    /// Keys TOMLKit's parser would abort the process on are refused first, with their line;
-    /// every shape of valid key still reads.
-    func testKeysThatCannotStartAKey() {
-        XCTAssertEqual(TOMLKeyCheck.firstBadKey("site = []\n\n[@costs]\n").map { "\($0.line) \($0.char)" }, "3 @")
-        XCTAssertEqual(TOMLKeyCheck.firstBadKey("a.%b = 1").map { "\($0.line) \($0.char)" }, "1 %")
-        XCTAssertEqual(TOMLKeyCheck.firstBadKey("x = { ok = 1, !no = 2 }").map { "\($0.line) \($0.char)" }, "1 !")
-        for good in ["[costs]\n\"Organic Social\" = { hours = 12, hourly_rate = 40 }\n",
-                     "[[goal]]\nname = \"a = [b]\" # c = @\nx = [\n  \"@\",\n  1,\n]\n",
-                     "s = \"\"\"\n@not a key\n\"\"\"\n'lit' = 'x'\n[a.\"b.c\".d]\n_e-f = 1\n"] {
-            XCTAssertNil(TOMLKeyCheck.firstBadKey(good), good)
+    /// Malformed TOML that TOMLKit's parser would abort the process on is refused first, with
+    /// its line; every shape of valid TOML still reads.
+    func testMalformedTOMLIsRefusedBeforeTOMLKit() {
+        func problem(_ t: String) -> String? { TOMLSyntaxCheck.firstProblem(t).map { "\($0.line): \($0.message)" } }
+        XCTAssertEqual(problem("site = []\n\n[@costs]\n"), "3: a key can't start with \"@\" (use letters, digits, _ or -, or quote the key)")
+        XCTAssertEqual(problem("a = 1\n[[\nname = 2\n"), "2: a key can't start with the end of the line (use letters, digits, _ or -, or quote the key)")
+        XCTAssertEqual(problem("site = [# c\n}x\n"), "2: \"}\" where a value should be")
+        XCTAssertEqual(problem("x = { ok = 1, !no = 2 }"), "1: a key can't start with \"!\" (use letters, digits, _ or -, or quote the key)")
+        XCTAssertEqual(problem("s = \"a\\qb\""), "1: \\q is no escape (use \\\\ for a backslash)")
+        XCTAssertEqual(problem("s = \"open\nt = 1"), "1: a string is not closed on its line (use \"\"\" for several lines)")
+        for good in ["[costs]\n\"Organic Social\" = { hours = 12, hourly_rate = 40.0 }\n",
+                     "[[goal]]\nname = \"a = [b]\" # c = @\nx = [\n  \"@\", # one\n  1,\n]\n",
+                     "s = \"\"\"\n@not a key \\\n   still\"\"\"\"\n'lit' = 'x\\y'\n[a.\"b.c\".d]\n_e-f = -1_000.5e+3\n",
+                     "t = 1979-05-27 07:32:00Z\nb = true\nh = 0xDEAD\ne = {}\nu = \"\\u00e9\\U0001F600\"\r\n"] {
+            XCTAssertNil(problem(good), good)
         }
         XCTAssertThrowsError(try IngestConfig.parse("[@costs]\n", origin: "i.toml")) { e in
             XCTAssertEqual("\(e)", "i.toml:1: a key can't start with \"@\" (use letters, digits, _ or -, or quote the key)")

@@ -57,8 +57,8 @@ public struct IngestConfig: Equatable, Sendable {
 
     /// Parses config text; `origin` names it in error messages.
     public static func parse(_ text: String, origin: String) throws -> IngestConfig {
-        if let bad = TOMLKeyCheck.firstBadKey(text) {
-            throw IngestError.unusableInput("\(origin):\(bad.line): a key can't start with \"\(bad.char)\" (use letters, digits, _ or -, or quote the key)")
+        if let bad = TOMLSyntaxCheck.firstProblem(text) {
+            throw IngestError.unusableInput("\(origin):\(bad.line): \(bad.message)")
         }
         let table: TOMLTable
         do {

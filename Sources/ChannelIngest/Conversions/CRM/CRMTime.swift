@@ -10,7 +10,10 @@ enum CRMTime {
         if b.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == 0x2E }) {
             guard let v = Double(text), v.isFinite else { return nil }
             // 13 digits are milliseconds (every date after 1973 in ms has 12 or more).
-            return Int64(v >= 1e11 ? v / 1000 : v)
+            let seconds = v >= 1e11 ? v / 1000 : v
+            // Past the year 9999 it is no time, just a number in the wrong column.
+            guard seconds < 253_402_300_800 else { return nil }
+            return Int64(seconds)
         }
         var i = 0
         func number(_ n: Int) -> Int? {
