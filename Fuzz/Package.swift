@@ -8,10 +8,10 @@ let targets = ["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", 
 let package = Package(
     name: "IngestFuzz",
     dependencies: [.package(name: "ingest", path: "..")],
-    targets: targets.map { name in
+    targets: [.target(name: "FuzzDriver")] + targets.map { name in
         .executableTarget(
             name: "fuzz_\(name)",
-            dependencies: [.product(name: "ChannelIngest", package: "ingest")],
+            dependencies: ["FuzzDriver", .product(name: "ChannelIngest", package: "ingest")],
             path: "Sources/\(name)"
         )
     },

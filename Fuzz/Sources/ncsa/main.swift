@@ -1,18 +1,10 @@
 // libFuzzer entry: combined, common and vhost_combined lines (the first byte picks one)
 @testable import ChannelIngest
-
-// SwiftPM links an executable's `main` to `<module>_main`; with -parse-as-library that is ours,
-// and it hands control to libFuzzer's driver (swiftlang/swift-package-manager#4522).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+import FuzzDriver
 
 @_cdecl("fuzz_ncsa_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var values = argv
-    return LLVMFuzzerRunDriver(&count, &values, fuzz)
+    FuzzDriver.run(argc, argv, fuzz)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -89,13 +89,14 @@ struct FieldScanner {
         return t
     }
 
-    /// A non-negative decimal integer of at most `maxDigits` digits.
+    /// A non-negative decimal integer of at most `maxDigits` digits (at most 18, so it fits).
     @inline(__always)
     mutating func integer(maxDigits: Int) -> Int? {
         var v = 0
         var n = 0
+        let limit = min(maxDigits, 18)
         while p < end, case let d = p.pointee &- 0x30, d < 10 {
-            if n == maxDigits { return nil }
+            if n == limit { return nil }
             v = v * 10 + Int(d)
             n += 1
             p += 1
@@ -103,11 +104,17 @@ struct FieldScanner {
         return n > 0 ? v : nil
     }
 
-    /// A byte count: digits or `-`.
+    /// A byte count: 1 to 19 digits, or `-`. Its value is never used, so it is not computed
+    /// (19 nines would not fit an Int; `scripts/fuzz` found that).
     @inline(__always)
     mutating func size() -> Bool {
         if p < end && p.pointee == 0x2D { p += 1; return p == end || p.pointee == 0x20 }
-        guard integer(maxDigits: 19) != nil else { return false }
+        var n = 0
+        while p < end, p.pointee &- 0x30 < 10 {
+            n += 1
+            p += 1
+        }
+        guard n > 0, n <= 19 else { return false }
         return p == end || p.pointee == 0x20
     }
 }
