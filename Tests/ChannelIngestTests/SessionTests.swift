@@ -203,4 +203,28 @@ extension SessionTests {
         for t: Int64 in [1000, 900, 1100] { r.observe(t) }
         XCTAssertEqual(r.value, 1000)           // 900 is within the window: 1000 stands
     }
+
+    /// Lines whose time stands still never pile up: past the cap the earliest waiting event is
+    /// applied, and the sessions are those of the same events sorted.
+    func testTheReorderBufferIsBounded() {
+        func sessions(cap: Int) -> ([Session], Int) {
+            var out: [Session] = []
+            let s = Sessionizer(maxBuffered: cap, sink: { out.append($0) })
+            var peak = 0
+            for i in 0..<1000 {
+                // 1000 hits in the same second from 10 visitors, then one an hour later each.
+                s.push(VisitEvent(time: 1000, seq: Int64(i), visitor: UInt64(i % 10), origin: -1, page: 0))
+                peak = max(peak, s.buffered)
+            }
+            for v in 0..<10 { s.push(VisitEvent(time: 4600, seq: Int64(2000 + v), visitor: UInt64(v), origin: -1, page: 0)) }
+            s.finish()
+            return (out.sorted { ($0.start, $0.visitor) < ($1.start, $1.visitor) }, peak)
+        }
+        let (capped, peak) = sessions(cap: 100)
+        let (free, _) = sessions(cap: 1 << 21)
+        XCTAssertEqual(peak, 100)
+        XCTAssertEqual(capped, free)
+        XCTAssertEqual(capped.count, 20)
+        XCTAssertEqual(capped.first?.pageviews, 100)
+    }
 }

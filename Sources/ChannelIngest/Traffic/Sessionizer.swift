@@ -24,17 +24,26 @@ public final class Sessionizer {
     public private(set) var goalHitsWithoutSession = 0
 
     /// `sink` gets every closed session; `orphanGoal` every goal hit that found no open session.
-    public init(timeout: Int64 = 1800, sink: @escaping (Session) -> Void, orphanGoal: @escaping (VisitEvent) -> Void = { _ in }) {
+    public init(timeout: Int64 = 1800, maxBuffered: Int = 1 << 21, sink: @escaping (Session) -> Void,
+                orphanGoal: @escaping (VisitEvent) -> Void = { _ in }) {
         self.timeout = timeout
+        self.maxBuffered = maxBuffered
         self.sink = sink
         self.orphanGoal = orphanGoal
     }
 
     public var buffered: Int { heap.count }
 
+    /// At most this many events wait for the watermark. Lines whose time stands still (a
+    /// broken clock, a replayed burst, a bomb of one repeated line) would otherwise wait all
+    /// together: past the cap the earliest waiting event is applied, so memory stays bounded
+    /// and the order stays exact unless lines are out of order by more than the cap.
+    public let maxBuffered: Int
+
     @inline(__always)
     public func push(_ e: VisitEvent) {
         heap.push(e)
+        if heap.count > maxBuffered { apply(heap.pop()!) }
     }
 
     /// Applies every buffered event earlier than `watermark`.
@@ -72,14 +81,17 @@ public final class Sessionizer {
                 start(e)
                 return
             }
-            if e.time > s.end { s.end = e.time }
+            // The expiry queue needs an entry only when the session's end moves: a visitor
+            // sending thousands of hits in one second must not grow it per hit.
+            let moved = e.time > s.end
+            if moved { s.end = e.time }
             if e.isPageview { s.pageviews += 1 }
             if e.isGoalHit {
                 s.goalHits += 1
                 s.reach(e.goals, at: e.time)
             }
             open[e.visitor] = s
-            expiry.append((e.visitor, s.end))
+            if moved { expiry.append((e.visitor, s.end)) }
         } else {
             start(e)
         }
