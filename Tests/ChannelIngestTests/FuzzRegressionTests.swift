@@ -24,15 +24,11 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testEverySeedAndCrasher() throws {
-        let pick: (UnsafeRawBufferPointer, [LogFormat]) -> Void = { b, formats in
-            guard b.count > 0 else { return }
-            FuzzEntry.lines(formats[Int(b[0]) % formats.count], UnsafeRawBufferPointer(rebasing: b.dropFirst()))
-        }
-        try replay("ncsa") { pick($0, [.combined, .common, .vhostCombined]) }
+        try replay("ncsa") { FuzzEntry.lines(oneOf: [.combined, .common, .vhostCombined], $0) }
         try replay("log_format") { FuzzEntry.lines(.logFormat, $0) }
         try replay("w3c") { FuzzEntry.lines(.w3c, $0) }
         try replay("alb") { FuzzEntry.lines(.alb, $0) }
-        try replay("json_lines") { pick($0, [.caddy, .cloudflare, .json]) }
+        try replay("json_lines") { FuzzEntry.lines(oneOf: [.caddy, .cloudflare, .json], $0) }
         try replay("ga4") { FuzzEntry.lines(.ga4, $0) }
         try replay("gzip") { FuzzEntry.gzip($0) }
         try replay("url") { FuzzEntry.url($0) }

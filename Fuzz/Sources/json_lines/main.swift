@@ -10,8 +10,6 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    let formats: [LogFormat] = [.caddy, .cloudflare, .json]
-    guard size > 0 else { return 0 }
-    FuzzEntry.lines(formats[Int(bytes[0]) % 3], UnsafeRawBufferPointer(rebasing: bytes.dropFirst()))
+    FuzzEntry.lines(oneOf: [.caddy, .cloudflare, .json], bytes)
     return 0
 }

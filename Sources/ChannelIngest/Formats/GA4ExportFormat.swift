@@ -13,11 +13,7 @@
 public struct GA4Parser: Sendable {
     public init() {}
 
-    private static let get: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 3)
-        p.initialize(from: Array("GET".utf8), count: 3)
-        return UnsafePointer(p)
-    }()
+    private static let get = StaticBytes.make("GET")
 
     public func parse(_ line: ByteSpan, into hit: inout Hit, arena: inout ParseArena) -> Bool {
         var s = JSONScanner(line)

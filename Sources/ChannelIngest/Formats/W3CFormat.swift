@@ -174,10 +174,6 @@ enum CookieHeader {
 }
 
 /// A `?` to join a path and a query with.
-let questionMarkByte: UnsafePointer<UInt8> = {
-    let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-    p.pointee = 0x3F
-    return UnsafePointer(p)
-}()
+let questionMarkByte = StaticBytes.make("?")
 
 import Foundation

@@ -140,3 +140,13 @@ extension String {
         }
     }
 }
+
+/// Bytes that live as long as the process, for the few constants parsers splice into values
+/// (`?` between a path and a query, `/` for a URL without a path, GA4's `GET`).
+enum StaticBytes {
+    static func make(_ s: StaticString) -> UnsafePointer<UInt8> {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: s.utf8CodeUnitCount)
+        p.initialize(from: s.utf8Start, count: s.utf8CodeUnitCount)
+        return UnsafePointer(p)
+    }
+}

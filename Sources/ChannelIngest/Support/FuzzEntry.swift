@@ -56,6 +56,12 @@ public enum FuzzEntry {
         }
     }
 
+    /// The same, the first byte picking one of `formats` (one fuzz target for related formats).
+    public static func lines(oneOf formats: [LogFormat], _ data: UnsafeRawBufferPointer) {
+        guard data.count > 0 else { return }
+        lines(formats[Int(data[0]) % formats.count], UnsafeRawBufferPointer(rebasing: data.dropFirst()))
+    }
+
     /// The bytes as a file: decompressed (gzip chosen by magic, members, damage) to the end.
     public static func gzip(_ data: UnsafeRawBufferPointer) {
         let path = NSTemporaryDirectory() + "ingest-fuzz-\(getpid()).gz"

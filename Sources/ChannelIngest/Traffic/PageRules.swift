@@ -83,8 +83,4 @@ public struct PageRules: Sendable {
 }
 
 /// A `/` for a URL with no path.
-let slashByte: UnsafePointer<UInt8> = {
-    let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-    p.pointee = 0x2F
-    return UnsafePointer(p)
-}()
+let slashByte = StaticBytes.make("/")
