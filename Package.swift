@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // zlib from the system (`apt-get install zlib1g-dev`), seen through a module map.
@@ -20,7 +21,7 @@ let package = Package(
         ),
         .target(
             name: "ChannelIngest",
-            dependencies: ["CZlib", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["CZlib", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Channels/Lists"), .copy("Traffic/BotList")],
             // Dynamic exclusivity checks cost ~5 % on the per-line path; the pipeline's state is
             // owned by one thread at a time, so release builds leave them out.

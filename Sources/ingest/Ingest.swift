@@ -35,8 +35,10 @@ struct Ingest: ParsableCommand {
 
           ingest --site example.com logs/access.log*
           ingest --config ingest.toml logs/*.gz --conversions crm.csv --costs costs.csv
+          ingest --state state.db /var/log/nginx/access.log*      (nightly: each line once)
+          ingest report --state state.db --from 2026-11-01 --to 2026-11-30
         """,
-        subcommands: [Run.self, Formats.self],
+        subcommands: [Run.self, Report.self, Formats.self],
         defaultSubcommand: Run.self
     )
 }
@@ -90,6 +92,9 @@ extension Ingest {
         @Option(name: .customLong("max-malformed"), help: "Fail when more than this fraction (0–1) of lines is malformed.")
         var maxMalformed: Double?
 
+        @Option(help: "SQLite state of nightly runs: inputs are read once, sessions and leads carry over, tables cover every day the state holds.")
+        var state: String?
+
         @Flag(help: "No progress and no table on stdout.")
         var quiet = false
 
@@ -139,6 +144,7 @@ extension Ingest {
             if !conversions.isEmpty { o.crm.files = conversions }
             if let costs { o.costsFile = costs }
             o.maxMalformed = maxMalformed
+            if let state { o.statePath = state }
             o.quiet = quiet
             o.json = json
             return o
@@ -152,7 +158,12 @@ extension Ingest {
                     return
                 }
                 let job = IngestJob(options: o)
-                try job.run()
+                if let path = o.statePath {
+                    let store = try StateStore(path: path)
+                    try job.run(state: store)
+                } else {
+                    try job.run()
+                }
                 try ReportWriter.write(job: job, to: o.outDir)
                 if !quiet {
                     for w in job.stats.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
@@ -163,14 +174,83 @@ extension Ingest {
                 if json {
                     print(SummaryJSON.render(job: job), terminator: "")
                 } else if !quiet {
-                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.stats, outDir: o.outDir,
-                                                withConversions: !o.goals.isEmpty || job.crm != nil, withLeads: job.crm != nil), terminator: "")
+                    let hasLeads = job.crm != nil || job.report?.hasLeads == true
+                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.report?.stats ?? job.stats, outDir: o.outDir,
+                                                withConversions: !o.goals.isEmpty || hasLeads, withLeads: hasLeads), terminator: "")
                 }
-                if let limit = maxMalformed, job.stats.lines > 0 {
+                // (A nightly run checks this before it commits, so nothing of it is kept.)
+                if o.statePath == nil, let limit = maxMalformed, job.stats.lines > 0 {
                     let ratio = Double(job.stats.malformed) / Double(job.stats.lines)
                     if ratio > limit {
                         throw IngestError.tooManyMalformed(String(format: "%.4f of lines were malformed, more than --max-malformed %.4f allows (samples in %@/summary.json)", ratio, limit, o.outDir))
                     }
+                }
+            } catch let e as IngestError {
+                FileHandle.standardError.write(Data("ingest: \(e.description)\n".utf8))
+                throw ExitCode(e.exitCode)
+            }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the tables for a range of days from a nightly state alone (no logs).",
+            discussion: "Dates are days in the state's zone, inclusive. The tables are those of a one-off run over every input the state has read, limited to sessions that started and conversions that happened in the range.")
+
+        @Option(help: "The SQLite state the nightly runs keep (--state).")
+        var state: String
+
+        @Option(help: "First day, YYYY-MM-DD (default: the state's first).")
+        var from: String?
+
+        @Option(help: "Last day, YYYY-MM-DD (default: the state's last).")
+        var to: String?
+
+        @Option(help: "Folder for the tables (default: ingest-report).")
+        var out = "ingest-report"
+
+        @Option(help: "Attribution model of the main tables (default: the nightly runs').")
+        var model: String?
+
+        @Option(help: "Costs per channel for roi.csv: a CSV of channel,cost or channel,hours,hourly_rate.")
+        var costs: String?
+
+        @Flag(help: "No table on stdout.")
+        var quiet = false
+
+        @Flag(help: "Print summary.json on stdout instead of the table.")
+        var json = false
+
+        static func day(_ text: String?, flag: String) throws -> Int64? {
+            guard let text else { return nil }
+            let parts = text.split(separator: "-").map { Int($0) }
+            guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], (1...12).contains(m), (1...31).contains(d),
+                  text.count == 10 else {
+                throw IngestError.badArgument("\(flag) \(text): write the day as YYYY-MM-DD, e.g. 2026-11-01")
+            }
+            return LogTime.daysFromCivil(year: y, month: m, day: d)
+        }
+
+        func run() throws {
+            do {
+                if let model, AttributionModel(rawValue: model) == nil {
+                    throw IngestError.badArgument("--model \(model): use \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                let from = try Self.day(from, flag: "--from"), to = try Self.day(to, flag: "--to")
+                if let from, let to, from > to { throw IngestError.badArgument("--from \(self.from!) is after --to \(self.to!)") }
+                guard FileManager.default.fileExists(atPath: state) else {
+                    throw IngestError.badArgument("--state \(state): no such file (nightly runs make it: ingest --state \(state) LOGS…)")
+                }
+                let costs = try self.costs.map { try ChannelCosts.read(path: $0) }
+                let store = try StateStore(path: state)
+                let result = try StateReport.make(store: store, model: model.flatMap(AttributionModel.init(rawValue:)), from: from, to: to)
+                let summary = SummaryJSON.render(report: result, statePath: state, from: self.from, to: self.to)
+                try ReportWriter.write(report: result, costs: costs, summary: summary, to: out)
+                if json {
+                    print(summary, terminator: "")
+                } else if !quiet {
+                    print(ConsoleSummary.render(aggregates: result.aggregates, stats: result.stats, outDir: out,
+                                                withConversions: result.stats.conversions > 0 || result.hasLeads, withLeads: result.hasLeads), terminator: "")
                 }
             } catch let e as IngestError {
                 FileHandle.standardError.write(Data("ingest: \(e.description)\n".utf8))

@@ -30,6 +30,14 @@ public final class TrafficSources {
         return id
     }
 
+    /// A source whose channel was decided when it was stored (a state's): it keeps that
+    /// channel even if the lists have changed since.
+    func intern(source: String, medium: String, campaign: String, channel: Channel) -> Int32 {
+        let id = intern(source: source, medium: medium, campaign: campaign)
+        channels[Int(id)] = channel
+        return id
+    }
+
     @inline(__always)
     public func channel(_ id: Int32) -> Channel { channels[Int(id)] }
 }

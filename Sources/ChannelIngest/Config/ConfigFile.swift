@@ -38,6 +38,8 @@ public struct IngestConfig: Equatable, Sendable {
     public var json: JSONFieldMap?
     /// The per-installation secret that keys visitors (default `~/.config/ingest/secret`).
     public var secretFile: String?
+    /// The SQLite state of nightly runs (`--state`).
+    public var state: String?
 
     public init() {}
 
@@ -138,6 +140,7 @@ public struct IngestConfig: Equatable, Sendable {
                 c.visitorIDField = v
             case "crm": c.crm = try reader.crm(try reader.table(value, key: key))
             case "secret_file": c.secretFile = try reader.string(value, key: key)
+            case "state": c.state = try reader.string(value, key: key)
             case "costs":
                 let costs = try reader.costs(try reader.table(value, key: key))
                 c.costs = costs.costs.isEmpty ? nil : costs
@@ -150,7 +153,7 @@ public struct IngestConfig: Equatable, Sendable {
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
                                "excluded_paths", "asset_extensions", "model", "lookback_days", "goal", "sources", "bots",
-                               "visitor_id_field", "crm", "costs", "log_format", "json", "secret_file"]
+                               "visitor_id_field", "crm", "costs", "log_format", "json", "secret_file", "state"]
 
     /// The settings as a commented TOML file (`--print-config`).
     public func render() -> String {
@@ -171,6 +174,8 @@ public struct IngestConfig: Equatable, Sendable {
         out = \(Self.quoted(out))
         # The secret that keys visitors (raw addresses are never stored): made on first use, 0600.
         \(secretFile.map { "secret_file = \(Self.quoted($0))" } ?? "# secret_file = \"~/.config/ingest/secret\"")
+        # The SQLite file of nightly runs: inputs read, sessions carried over, leads (or --state).
+        \(state.map { "state = \(Self.quoted($0))" } ?? "# state = \"/var/lib/ingest/state.db\"")
         # Minutes without a pageview that end a session.
         session_timeout_minutes = \(sessionTimeoutMinutes)
         # How far out of time order one file's lines may be (seconds) and still be sessionized as if sorted.

@@ -40,6 +40,10 @@ public final class Attributor {
     public let lookback: Int64
     /// Touchpoints that start at or after this time are kept until the end of the run.
     public var keepFrom: Int64 = .max
+    /// A visitor's touchpoints from earlier runs (the state of nightly runs) that start at or
+    /// after the given time, newest first. They all precede this run's: a visitor's sessions
+    /// close in the order they start, and the last run's open session is continued here.
+    public var history: ((_ visitor: UInt64, _ from: Int64) -> [Touchpoint])?
     private let goalValues: [Double]
     private let isDirect: (Int32) -> Bool
     private let credit: (Credit) -> Void
@@ -88,10 +92,14 @@ public final class Attributor {
     @discardableResult
     public func attribute(visitor: UInt64, at time: Int64, goal: Int, value: Double, credit: (Credit) -> Void) -> Bool {
         window.removeAll(keepingCapacity: true)
+        var reachedCutoff = false
         forEachTouchpoint(of: visitor) { t in
-            guard t.start >= time - lookback else { return false }
+            guard t.start >= time - lookback else { reachedCutoff = true; return false }
             if t.start <= time { window.append(t) }
             return true
+        }
+        if !reachedCutoff, let history {
+            for t in history(visitor, time - lookback) where t.start <= time { window.append(t) }
         }
         guard !window.isEmpty else { return false }
         window.reverse()

@@ -105,7 +105,52 @@ public final class DecompressedInput {
     /// Fills `dest` with up to `capacity` decompressed bytes; returns 0 at the end of the input.
     public func read(into dest: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
         if finished { return 0 }
+        var capacity = capacity
+        if let limit {
+            capacity = min(capacity, limit - decompressedBytes)
+            if capacity <= 0 { finished = true; return 0 }
+        }
         return isGzip ? readGzip(into: dest, capacity: capacity) : readPlain(into: dest, capacity: capacity)
+    }
+
+    /// Reading stops after this many decompressed bytes (a growing log is read up to its last
+    /// complete line as it was when the run began; the rest is the next run's).
+    public var limit: Int?
+    /// Decompressed bytes passed over by `skip` (read by an earlier run).
+    public private(set) var skippedBytes = 0
+
+    /// Passes over the first `count` decompressed bytes without handing them out: a plain
+    /// file seeks, a gzip file must inflate them. Returns how many there were.
+    @discardableResult
+    public func skip(_ count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        if !isGzip, let size = fileSize {
+            // The buffer holds the file's first bytes (read when it was opened).
+            let n = min(count, size)
+            if n <= inEnd - inStart {
+                inStart += n
+            } else {
+                lseek(fd, off_t(n), SEEK_SET)
+                inStart = 0
+                inEnd = 0
+                eof = false
+            }
+            compressedOffset = n
+            decompressedBytes = n
+            skippedBytes = n
+            return n
+        }
+        let scratchSize = 1 << 16
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchSize)
+        defer { scratch.deallocate() }
+        var left = count
+        while left > 0 {
+            let r = read(into: scratch, capacity: min(left, scratchSize))
+            if r == 0 { break }
+            left -= r
+        }
+        skippedBytes = count - left
+        return skippedBytes
     }
 
     private func readPlain(into dest: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {

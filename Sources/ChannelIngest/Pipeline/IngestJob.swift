@@ -11,22 +11,24 @@ public final class IngestJob {
     public internal(set) var stats = RunStats()
     public internal(set) var aggregates: TrafficAggregates!
     public internal(set) var stage: TrafficStage!
-    public private(set) var inputs: [InputSummary] = []
+    public internal(set) var inputs: [InputSummary] = []
     /// The CRM export as read, and how its rows joined (nil without `--conversions`).
     public internal(set) var crm: CRMImport?
     public internal(set) var crmOutcome: CRMJoin.Outcome?
     /// Channel costs for `roi.csv` (`--costs` or the config's `[costs]`).
-    public private(set) var costs: ChannelCosts?
-    private var progressLine: ProgressLine?
+    public internal(set) var costs: ChannelCosts?
+    /// A nightly run's tables, counted from the state (nil for a one-off run).
+    public internal(set) var report: StateReport.Result?
+    var progressLine: ProgressLine?
     var attributor: Attributor?
     var evidence: CRMEvidence?
     /// Sessions of GA4 exports, which carry their own session ids.
-    private var ga4: GA4Sessions?
+    var ga4: GA4Sessions?
     /// Where closed sessions and goal hits without a session go (the sessionizer's and GA4's).
-    private var sessionSink: ((Session) -> Void)!
-    private var orphanSink: ((VisitEvent) -> Void)!
+    var sessionSink: ((Session) -> Void)!
+    var orphanSink: ((VisitEvent) -> Void)!
     /// Keys visitors: the installation's secret (command line), or random for this run.
-    private(set) var keyer = VisitorKeyer.random()
+    var keyer = VisitorKeyer.random()
 
     public struct InputSummary {
         public var file: String
@@ -35,6 +37,10 @@ public final class IngestJob {
         public var lines: Int
         public var malformed: Int
         public var damage: String?
+        /// Nightly runs: read from this decompressed byte on (an earlier run read the rest).
+        public var resumedAt: Int? = nil
+        /// Nightly runs: read to its end by an earlier run and unchanged since; not opened.
+        public var alreadyRead = false
     }
 
     public init(options: IngestOptions) {
@@ -67,8 +73,10 @@ public final class IngestJob {
         stats.seconds = Date().timeIntervalSince(started)
     }
 
-    /// Lists, classifiers, the traffic stage, the sessionizer and what its sessions feed.
-    private func buildStages() throws -> (Sessionizer, ReferrerClassifier) {
+    /// Lists, classifiers, the traffic stage, the sessionizer and what its sessions feed. With
+    /// a nightly run's `recorder`, closed sessions and credits go to the state instead of the
+    /// run's own aggregates (the tables are then written from the state).
+    func buildStages(recorder: StateRecorder? = nil) throws -> (Sessionizer, ReferrerClassifier) {
         let lists = try SourceLists.builtIn()
         for (category, entries) in options.extraSources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             try lists.add(text: entries.joined(separator: "\n"), category: category, origin: "\(options.configOrigin) [sources] \(category.rawValue)")
@@ -86,13 +94,14 @@ public final class IngestJob {
         aggregates.goalNames = options.goals.map(\.name)
         self.aggregates = aggregates
         if !options.crm.files.isEmpty { try readCRM(zone: zone) }
-        // Touchpoint history is kept only when there is something to attribute.
+        // Touchpoint history is kept only when there is something to attribute (nightly runs
+        // attribute CRM rows from the state's touchpoints).
         let goalValues = options.goals.map(\.value)
-        let attributor = goals.isEmpty && crm == nil ? nil : Attributor(
+        let attributor = goals.isEmpty && (crm == nil || recorder != nil) ? nil : Attributor(
             lookbackDays: options.lookbackDays, goalValues: goalValues,
             isDirect: { sources.channel($0) == .direct },
-            credit: { aggregates.credit($0) })
-        if let crm, let attributor {
+            credit: recorder.map { r in { r.credit($0) } } ?? { aggregates.credit($0) })
+        if let crm, let attributor, recorder == nil {
             // CRM rows are attributed after the run: keep what the earliest of them may reach.
             let times = crm.rows.map(\.time)
             attributor.keepFrom = times.contains(nil) ? .min
@@ -100,14 +109,23 @@ public final class IngestJob {
         }
         self.attributor = attributor
         let evidence = self.evidence
-        sessionSink = { s in
-            aggregates.add(s)
-            attributor?.add(s)
-            evidence?.noteSession(s)
-        }
-        orphanSink = { e in
-            aggregates.orphanGoal(e, goalValues: goalValues)
-            evidence?.noteSessionless(e)
+        if let recorder {
+            let keepEvidence = evidence != nil
+            sessionSink = { s in
+                recorder.session(s)
+                attributor?.add(s)
+            }
+            orphanSink = { e in recorder.sessionless(e, goalValues: goalValues, keepEvidence: keepEvidence) }
+        } else {
+            sessionSink = { s in
+                aggregates.add(s)
+                attributor?.add(s)
+                evidence?.noteSession(s)
+            }
+            orphanSink = { e in
+                aggregates.orphanGoal(e, goalValues: goalValues)
+                evidence?.noteSessionless(e)
+            }
         }
         let sessionizer = Sessionizer(timeout: options.sessionTimeout, sink: sessionSink, orphanGoal: orphanSink)
         return (sessionizer, referrers)
@@ -115,7 +133,7 @@ public final class IngestJob {
 
     /// Peeks every file for its format and first timestamp; returns them in time order with
     /// their total size on disk (for progress).
-    private func planInputs() throws -> ([InputFile], Int) {
+    func planInputs() throws -> ([InputFile], Int) {
         var pending: [InputFile] = []
         var undetected: [(String, String, String)] = []
         var totalBytes = 0
@@ -127,13 +145,25 @@ public final class IngestJob {
                 continue
             }
             let peek = try FilePeek.peek(path: path, forced: options.format, setup: options.formatSetup)
+            var ledger: InputFile.Ledger?
+            if let state = nightly, !peek.isEmpty {
+                let (skip, l) = try state.ledgerEntry(path: path, peek: peek, format: peek.format)
+                if skip { continue }
+                ledger = l
+            }
             if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int { totalBytes += size }
             if peek.isEmpty {
                 stats.warnings.append("\(path): empty file")
             } else if peek.format == nil {
                 undetected.append((path, peek.firstLine, peek.whyNoneFits))
             }
-            pending.append(InputFile(path: path, format: peek.format, setup: options.formatSetup, firstTime: peek.firstTime, window: options.reorderWindow))
+            let file = InputFile(path: path, format: peek.format, setup: options.formatSetup, firstTime: peek.firstTime, window: options.reorderWindow)
+            if let ledger {
+                file.ledger = ledger
+                if case .resume(_, let at) = ledger.decision { file.resumeAt = at }
+                file.stopAt = ledger.look.lastCompleteLine()
+            }
+            pending.append(file)
         }
         if !undetected.isEmpty && undetected.count == pending.count {
             let (path, line, why) = undetected[0]
@@ -151,7 +181,7 @@ public final class IngestJob {
     /// The merge: always read the open file that is furthest behind in time, start a file when
     /// the slowest open one comes within the reorder window of its first line, and let the
     /// sessionizer apply everything older than what any file can still produce.
-    private func readMerged(_ pending: [InputFile], into sessionizer: Sessionizer) throws {
+    func readMerged(_ pending: [InputFile], into sessionizer: Sessionizer) throws {
         let window = options.reorderWindow
         var active: [InputFile] = []
         var next = 0
@@ -188,12 +218,16 @@ public final class IngestJob {
             if next < pending.count {
                 watermark = min(watermark, Self.earliestPossible(after: pending[next].firstTime ?? .min, window: window))
             }
+            latestProgress = max(latestProgress, file.progress.value)
+            // A nightly run's inputs go on tomorrow: what came in the last reorder window may
+            // still be preceded by lines not yet written, so it waits in the state.
+            if nightly != nil { watermark = min(watermark, Self.earliestPossible(after: latestProgress, window: window)) }
             sessionizer.advance(to: watermark)
         }
     }
 
     /// Copies the stages' counters into `stats` and adds the end-of-run warnings.
-    private func collectStats(sessionizer: Sessionizer, referrers: ReferrerClassifier) {
+    func collectStats(sessionizer: Sessionizer, referrers: ReferrerClassifier) {
         stats.botHitsByFamily = Dictionary(uniqueKeysWithValues: stage.bots.families.enumerated().compactMap { i, f in
             stage.botHits[i] > 0 ? (f, stage.botHits[i]) : nil
         })
@@ -204,7 +238,7 @@ public final class IngestJob {
         stats.goalHitsWithoutSession = sessionizer.goalHitsWithoutSession + (ga4?.goalHitsWithoutSession ?? 0)
         stats.conversions = aggregates.conversions
         stats.sessions = aggregates.sessions
-        stats.visitors = aggregates.visitors.count
+        stats.visitors = aggregates.distinctVisitors
         if sessionizer.lateEvents > 0 {
             stats.warnings.append("\(sessionizer.lateEvents) pageviews were more than \(options.reorderWindow) s out of time order in their file; sessions near them may differ from a sorted run")
         }
@@ -260,10 +294,15 @@ public final class IngestJob {
         let firstLine = file.lineNumber
         // A GA4 export's sessions are its own, in rows of any order: they bypass the sessionizer.
         let sessions: GA4Sessions? = file.format == .ga4 ? (ga4 ?? { ga4 = GA4Sessions(); return ga4! }()) : nil
+        // Held locally so the per-hit update doesn't copy its table (nightly runs only).
+        var tally = self.tally
+        self.tally = nil
+        defer { self.tally = tally }
         for (i, record) in chunk.parsed.enumerated() {
             if record.kind == .hit {
                 hits += 1
                 record.hit(in: base, into: &hit)
+                if tally != nil { tally!.hit(at: hit.time, stage: stage) }
                 if hit.time < minTime { minTime = hit.time }
                 if hit.time > maxTime { maxTime = hit.time }
                 progress.observe(hit.time)
@@ -303,13 +342,20 @@ public final class IngestJob {
     }
 
     private var warnedNoReferrer = false
+    /// The latest time any input has reached.
+    var latestProgress: Int64 = .min
+    /// The state of a nightly run, while one is running.
+    var nightly: NightlyRun?
+    /// Hits per day (nightly runs).
+    var tally: DayTally?
 
     /// Called just before an input is opened for reading (tests make files vanish here).
     var willOpen: ((String) -> Void)?
 
     private func finish(_ file: InputFile) {
         let input = file.reader!.input
-        stats.bytes += input.decompressedBytes
+        stats.bytes += input.decompressedBytes - input.skippedBytes
+        nightly?.finished(file, input: input)
         var damage: String?
         if let d = input.damage {
             damage = d.message
@@ -317,8 +363,8 @@ public final class IngestJob {
             stats.warnings.append("\(file.path): \(d.message); read up to there")
         }
         inputs.append(InputSummary(file: file.path, format: file.format?.rawValue ?? "unknown",
-                                   bytes: input.decompressedBytes, lines: file.lines,
-                                   malformed: file.malformed, damage: damage))
+                                   bytes: input.decompressedBytes - input.skippedBytes, lines: file.lines,
+                                   malformed: file.malformed, damage: damage, resumedAt: file.resumeAt > 0 ? file.resumeAt : nil))
         progressLine?.finishFile(bytes: input.fileSize ?? input.compressedOffset)
         file.reader = nil
     }

@@ -40,6 +40,8 @@ public struct IngestOptions: Sendable {
     public var costsFile: String?
     /// The per-installation secret that keys visitors; nil: a random key for this run only.
     public var secretFile: String?
+    /// The SQLite state of nightly runs (`--state`); nil: a one-off run.
+    public var statePath: String?
 
     public init() {}
 
@@ -70,6 +72,7 @@ public struct IngestOptions: Sendable {
         if c.logFormat != nil && c.format == "auto" { format = .logFormat }
         costs = c.costs
         if let f = c.secretFile { secretFile = f.hasPrefix("/") ? f : dir.appendingPathComponent(f).path }
+        if let f = c.state { statePath = f.hasPrefix("/") ? f : dir.appendingPathComponent(f).path }
     }
 
     /// The effective settings in config-file form (`--print-config`).
@@ -94,6 +97,7 @@ public struct IngestOptions: Sendable {
         c.json = formatSetup.jsonMap
         c.costs = costs
         c.secretFile = secretFile
+        c.state = statePath
         return c
     }
 }

@@ -25,9 +25,22 @@ final class InputFile {
         progress = TimeProgress(start: firstTime ?? .min, window: window)
     }
 
+    /// Where an earlier run stopped (decompressed bytes), and where this run stops (a growing
+    /// plain log: its last complete line when the run began); nil: the whole file.
+    var resumeAt = 0
+    var stopAt: Int?
+    /// A nightly run's record of this input.
+    struct Ledger {
+        var look: InputLedger.Look
+        var decision: InputLedger.Decision
+    }
+    var ledger: Ledger?
+
     /// Opens the file for streaming.
     func start() throws {
         let input = try DecompressedInput(path: path)
+        input.skip(resumeAt)
+        input.limit = stopAt
         // The reader thread parses with the file's format, or detects it (stdin, pipes).
         let r = LineReader(input: input, format: format, setup: setup, detect: !detected)
         r.start()
@@ -42,6 +55,9 @@ struct FilePeek {
     var firstTime: Int64?
     var isEmpty: Bool
     var firstLine: String
+    /// The first decompressed bytes (up to `InputLedger.headLength`): the file's identity for
+    /// nightly runs, whatever its name or compression.
+    var head: [UInt8] = []
     /// Per candidate format, where the first line stops matching (when none fits).
     var whyNoneFits = ""
 
@@ -82,6 +98,7 @@ struct FilePeek {
         let dataLine = lines.first { $0.count > 0 && $0[0] != 0x23 } ?? lines.first
         return FilePeek(format: format, firstTime: first, isEmpty: n == 0,
                         firstLine: dataLine.map { $0.prefix(120).string } ?? "",
+                        head: Array(UnsafeBufferPointer(start: buf, count: min(n, InputLedger.headLength))),
                         whyNoneFits: format == nil ? setup.whyNoneFits(lines) : "")
     }
 }

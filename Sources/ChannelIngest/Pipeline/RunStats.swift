@@ -36,6 +36,9 @@ public struct RunStats {
     public var warnings: [String] = []
     /// Inputs that were read only up to damage (truncated or corrupt gzip, read error).
     public var damagedFiles = 0
+    /// Nightly runs: sessions left open for the next run, and hits still in the reorder window.
+    public var openSessions = 0
+    public var pendingHits = 0
 
     public init() {}
 

@@ -12,7 +12,7 @@ public enum ConsoleSummary {
         var rows: [[String]] = []
         let total = aggregates.sessions
         for (channel, c) in aggregates.byChannel.sorted(by: { ($1.value.sessions, $0.key.name) < ($0.value.sessions, $1.key.name) }) {
-            var row = [channel.name, String(c.sessions), String(c.users.count), percent(c.sessions, total), percent(c.engaged, c.sessions)]
+            var row = [channel.name, String(c.sessions), String(c.distinctUsers), percent(c.sessions, total), percent(c.engaged, c.sessions)]
             if withConversions { row += [CSVTable.formatFixed(c.conversions, decimals: 2), percent(c.conversions, c.sessions)] }
             if withLeads {
                 let l = aggregates.leads(channel)
@@ -33,7 +33,7 @@ public enum ConsoleSummary {
                 rows.append(row)
             }
         }
-        var totalRow = ["total", String(total), String(aggregates.visitors.count), total > 0 ? "100.0%" : "-",
+        var totalRow = ["total", String(total), String(aggregates.distinctVisitors), total > 0 ? "100.0%" : "-",
                         percent(aggregates.byChannel.values.reduce(0) { $0 + $1.engaged }, total)]
         if withConversions {
             let credited = aggregates.byChannel.values.reduce(0.0) { $0 + $1.conversions } + pseudoConversions

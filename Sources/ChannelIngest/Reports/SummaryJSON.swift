@@ -3,10 +3,31 @@ import Foundation
 /// `summary.json`: what the run read and counted, for the ops person's monitoring.
 public enum SummaryJSON {
     public static func render(job: IngestJob) -> String {
-        render(stats: job.stats, inputs: job.inputs, crm: job.crm, outcome: job.crmOutcome)
+        var state: [String: Any]?
+        if let r = job.report, let path = job.options.statePath {
+            // What the state holds in all (the tables), beside what this run read.
+            state = ["file": path, "open_sessions": job.stats.openSessions, "pending_hits": job.stats.pendingHits,
+                     "inputs_already_read": job.inputs.filter(\.alreadyRead).count,
+                     "inputs_resumed": job.inputs.filter { $0.resumedAt != nil }.count,
+                     "tables": totals(r.stats)]
+        }
+        return render(stats: job.stats, inputs: job.inputs, crm: job.crm, outcome: job.crmOutcome, state: state)
     }
 
-    public static func render(stats: RunStats, inputs: [IngestJob.InputSummary], crm: CRMImport? = nil, outcome: CRMJoin.Outcome? = nil) -> String {
+    /// `ingest report`: the range's counts; files, bytes, lines and malformed are every run's.
+    public static func render(report: StateReport.Result, statePath: String, from: String?, to: String?) -> String {
+        var state: [String: Any] = ["file": statePath, "from": from ?? NSNull(), "to": to ?? NSNull()]
+        state["runs_files_bytes_lines_malformed"] = "totals of every run recorded in the state"
+        return render(stats: report.stats, inputs: [], crm: report.outcome.map { _ in CRMImport() }, outcome: report.outcome, state: state)
+    }
+
+    static func totals(_ s: RunStats) -> [String: Any] {
+        ["hits": s.hits, "bot_hits": s.botHits, "spam_hits": s.spamHits, "pageviews": s.pageviews, "goal_hits": s.goalHits,
+         "sessions": s.sessions, "visitors": s.visitors, "conversions": s.conversions]
+    }
+
+    public static func render(stats: RunStats, inputs: [IngestJob.InputSummary], crm: CRMImport? = nil, outcome: CRMJoin.Outcome? = nil,
+                              state: [String: Any]? = nil) -> String {
         var o: [String: Any] = [
             "files": stats.files,
             "bytes": stats.bytes,
@@ -29,6 +50,8 @@ public enum SummaryJSON {
             "inputs": inputs.map { i -> [String: Any] in
                 var d: [String: Any] = ["file": i.file, "format": i.format, "bytes": i.bytes, "lines": i.lines, "malformed": i.malformed]
                 if let dm = i.damage { d["damage"] = dm }
+                if let at = i.resumedAt { d["resumed_at_byte"] = at }
+                if i.alreadyRead { d["already_read"] = true }
                 return d
             },
         ]
@@ -50,6 +73,7 @@ public enum SummaryJSON {
                 "samples": crm.samples,
             ] as [String: Any]
         }
+        if let state { o["state"] = state }
         o["first_time"] = stats.firstTime.map { LogTime.isoTimestamp($0) } ?? NSNull()
         o["last_time"] = stats.lastTime.map { LogTime.isoTimestamp($0) } ?? NSNull()
         let data = try! JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -16,6 +16,9 @@ public final class TrafficAggregates {
         public var conversions = 0.0
         public var value = 0.0
         public var users = Set<UInt64>()
+        /// Distinct users counted elsewhere (a report from the state counts them in SQLite).
+        public var userCount: Int?
+        public var distinctUsers: Int { userCount ?? users.count }
 
         /// Adds a session; `countUsers` is off where a table shows no users (landing pages),
         /// since the visitor sets are the costliest part.
@@ -48,12 +51,15 @@ public final class TrafficAggregates {
         public var channel: Channel
     }
 
-    public private(set) var byChannel: [Channel: Counts] = [:]
-    public private(set) var bySource: [SourceKey: Counts] = [:]
-    public private(set) var byLanding: [LandingKey: Counts] = [:]
-    public private(set) var byDay: [DayKey: Counts] = [:]
-    public private(set) var visitors = Set<UInt64>()
-    public private(set) var sessions = 0
+    public internal(set) var byChannel: [Channel: Counts] = [:]
+    public internal(set) var bySource: [SourceKey: Counts] = [:]
+    public internal(set) var byLanding: [LandingKey: Counts] = [:]
+    public internal(set) var byDay: [DayKey: Counts] = [:]
+    public internal(set) var visitors = Set<UInt64>()
+    public internal(set) var sessions = 0
+    /// Distinct visitors counted elsewhere (reports from the state).
+    var visitorCount: Int?
+    public var distinctVisitors: Int { visitorCount ?? visitors.count }
 
     /// Rows that are no channel: conversions with no session to credit, and CRM rows that
     /// joined no visitor. They sit after the channels in the flat per-row arrays.
@@ -117,7 +123,7 @@ public final class TrafficAggregates {
 
     /// Conversions (each session × goal once, each goal hit without a session, each CRM row),
     /// whatever they are credited to.
-    public private(set) var conversions = 0
+    public internal(set) var conversions = 0
 
     public struct Credited {
         public var conversions = 0.0
@@ -197,14 +203,21 @@ public final class TrafficAggregates {
     /// One model's share of a conversion. The main model's credits also land in the channel,
     /// source, landing-page and daily rows (the day the conversion happened).
     public func credit(_ c: Attributor.Credit) {
-        let channel = sources.channel(c.touchpoint.source)
-        modelCredits[channel.rawValue * AttributionModel.allCases.count + c.model.index].add(c.share, c.value)
-        guard c.model == model else { return }
-        addGoalCredit(slot: channel.rawValue, goal: c.goal, c.share, c.value)
-        byChannel[channel, default: Counts()].credit(c.share, c.value)
-        bySource[sourceKey(c.touchpoint.source), default: Counts()].credit(c.share, c.value)
-        byLanding[LandingKey(channel: channel, page: c.touchpoint.landingPage), default: Counts()].credit(c.share, c.value)
-        byDay[DayKey(day: zone.day(of: c.conversionTime), channel: channel), default: Counts()].credit(c.share, c.value)
+        credit(model: c.model, goal: c.goal, source: c.touchpoint.source, page: c.touchpoint.landingPage,
+               day: zone.day(of: c.conversionTime), c.share, c.value)
+    }
+
+    /// `n` conversions worth `v` credited by `model` to sessions of `source` landing on `page`,
+    /// converting on `day`.
+    func credit(model: AttributionModel, goal: Int, source: Int32, page: Int32, day: Int64, _ n: Double, _ v: Double) {
+        let channel = sources.channel(source)
+        modelCredits[channel.rawValue * AttributionModel.allCases.count + model.index].add(n, v)
+        guard model == self.model else { return }
+        addGoalCredit(slot: channel.rawValue, goal: goal, n, v)
+        byChannel[channel, default: Counts()].credit(n, v)
+        bySource[sourceKey(source), default: Counts()].credit(n, v)
+        byLanding[LandingKey(channel: channel, page: page), default: Counts()].credit(n, v)
+        byDay[DayKey(day: day, channel: channel), default: Counts()].credit(n, v)
     }
 
     private func addGoalCredit(slot: Int, goal: Int, _ n: Double, _ v: Double) {
@@ -218,9 +231,14 @@ public final class TrafficAggregates {
     /// A whole conversion credited to a pseudo row (under every model); `time` nil when the CRM
     /// row's time could not be read (it then has no day).
     public func credit(_ row: Pseudo, goal: Int, value: Double, time: Int64?) {
-        for m in AttributionModel.allCases { modelCredits[row.slot * AttributionModel.allCases.count + m.index].add(1, value) }
-        addGoalCredit(slot: row.slot, goal: goal, 1, value)
-        if let time { pseudoByDay[PseudoDayKey(day: zone.day(of: time), row: row), default: Credited()].add(1, value) }
+        credit(row, goal: goal, count: 1, value: value, day: time.map { zone.day(of: $0) })
+    }
+
+    /// `n` conversions worth `value` credited to a pseudo row, on `day` (nil: no day known).
+    func credit(_ row: Pseudo, goal: Int, count n: Double, value: Double, day: Int64?) {
+        for m in AttributionModel.allCases { modelCredits[row.slot * AttributionModel.allCases.count + m.index].add(n, value) }
+        addGoalCredit(slot: row.slot, goal: goal, n, value)
+        if let day { pseudoByDay[PseudoDayKey(day: day, row: row), default: Credited()].add(n, value) }
     }
 
     /// A goal hit that found no open session: a conversion of the `(no session)` row.

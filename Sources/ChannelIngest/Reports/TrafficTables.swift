@@ -40,7 +40,7 @@ public struct TrafficTables {
                                    "bounce_rate", "engaged_sessions", "engagement_rate", "share_of_sessions"])
         let total = aggregates.sessions
         for (channel, c) in aggregates.byChannel.sorted(by: { ($1.value.sessions, $0.key.name) < ($0.value.sessions, $1.key.name) }) {
-            t.append([.text(channel.name), .int(c.sessions), .int(c.users.count), .int(c.pageviews),
+            t.append([.text(channel.name), .int(c.sessions), .int(c.distinctUsers), .int(c.pageviews),
                       .number(c.sessions == 0 ? 0 : Double(c.pageviews) / Double(c.sessions), decimals: 2),
                       .number(c.sessions == 0 ? 0 : Double(c.durationSeconds) / Double(c.sessions), decimals: 1),
                       Self.rate(c.bounces, c.sessions), .int(c.engaged), Self.rate(c.engaged, c.sessions),
@@ -56,7 +56,7 @@ public struct TrafficTables {
                 : (a.key.channel.name, a.key.source, a.key.medium) < (b.key.channel.name, b.key.source, b.key.medium)
         }
         for (k, c) in rows {
-            t.append([.text(k.channel.name), .text(k.source), .text(k.medium), .int(c.sessions), .int(c.users.count),
+            t.append([.text(k.channel.name), .text(k.source), .text(k.medium), .int(c.sessions), .int(c.distinctUsers),
                       .int(c.pageviews), Self.count(c.conversions), Self.rate(c.conversions, c.sessions)])
         }
         for row in aggregates.creditedPseudoRows {
@@ -93,7 +93,7 @@ public struct TrafficTables {
             a.0 != b.0 ? a.0 < b.0 : a.3 != b.3 ? a.3 < b.3 : a.2.sessions != b.2.sessions ? a.2.sessions > b.2.sessions : a.1 < b.1
         }
         for (day, channel, c, _) in rows {
-            t.append([.text(LogTime.isoDate(days: day)), .text(channel), .int(c.sessions), .int(c.users.count),
+            t.append([.text(LogTime.isoDate(days: day)), .text(channel), .int(c.sessions), .int(c.distinctUsers),
                       .int(c.pageviews), Self.count(c.conversions), .number(c.value, decimals: 2)])
         }
         return t

@@ -62,6 +62,33 @@ public final class Sessionizer {
         expiryHead = 0
     }
 
+    /// The end of a nightly run's input: applies every event earlier than `watermark` (the
+    /// files' next lines can't come before it), then hands back what is still open — the
+    /// sessions that may continue and the events that may still be reordered — without closing
+    /// anything. The next run `restore`s them and goes on as if the input had never paused.
+    public func suspend(before watermark: Int64) -> (open: [Session], pending: [VisitEvent]) {
+        advance(to: watermark)
+        let sessions = open.entries.map(\.value).sorted { ($0.start, $0.visitor) < ($1.start, $1.visitor) }
+        var pending: [VisitEvent] = []
+        while let e = heap.pop() { pending.append(e) }
+        open = VisitorTable<Session>()
+        expiry.removeAll()
+        expiryHead = 0
+        return (sessions, pending)
+    }
+
+    /// Takes up what a previous run `suspend`ed. Its pending events keep their order before
+    /// this run's events of the same second (they arrived first): their `seq` must be below
+    /// every seq this run hands out (the caller makes them negative).
+    public func restore(open sessions: [Session], pending: [VisitEvent], appliedTime: Int64) {
+        for s in sessions.sorted(by: { ($0.end, $0.visitor) < ($1.end, $1.visitor) }) {
+            open[s.visitor] = s
+            expiry.append((s.visitor, s.end))
+        }
+        for e in pending { heap.push(e) }
+        self.appliedTime = max(self.appliedTime, appliedTime)
+    }
+
     private func apply(_ e: VisitEvent) {
         if e.time < appliedTime { lateEvents += 1 } else { appliedTime = e.time }
         closeExpired(before: appliedTime)

@@ -111,6 +111,11 @@ public final class TrafficStage {
                           page: -1, isPageview: false, isAsset: true)
     }
 
+    /// The id of a path known from elsewhere (a nightly run's carried-over sessions).
+    func internPage(_ path: String) -> Int32 {
+        Array(path.utf8).withUnsafeBufferPointer { pageID(ByteSpan(base: $0.baseAddress ?? emptyByte, count: $0.count)) }
+    }
+
     @inline(__always)
     private func pageID(_ path: ByteSpan) -> Int32 {
         let h = path.hashValue64

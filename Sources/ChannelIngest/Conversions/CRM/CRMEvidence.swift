@@ -26,7 +26,7 @@ public final class CRMEvidence {
     public private(set) var sessionlessHits: [UInt64: [Int64]] = [:]
 
     /// True when the run must hash client addresses (some row joins by IP).
-    public var needsClientKeys: Bool { !wantedClients.isEmpty }
+    public var needsClientKeys: Bool { everyClient || !wantedClients.isEmpty }
 
     public init(leadParameter: String, leadIDs: Set<String>, clients: Set<UInt64>, visitors: Set<UInt64>,
                 supersedes: [String: UInt64] = [:]) {
@@ -37,11 +37,25 @@ public final class CRMEvidence {
         wantedVisitors = visitors
     }
 
+    /// Records every lead id in a goal hit's URL, not only those of the rows read (nightly
+    /// runs: a lead may be in tomorrow's export).
+    var everyLead = false
+
+    /// Nightly runs hash every address (their sessions are kept for later exports' rows).
+    var everyClient = false
+
+    /// Fills in what earlier runs recorded (the state), for the rows about to be joined.
+    func load(leadHits: [String: GoalHit], visitorsOfClient: [UInt64: Set<UInt64>], sessionlessHits: [UInt64: [Int64]]) {
+        self.leadHits.merge(leadHits) { a, b in a.time <= b.time ? a : b }
+        self.visitorsOfClient.merge(visitorsOfClient) { $0.union($1) }
+        self.sessionlessHits.merge(sessionlessHits) { $0 + $1 }
+    }
+
     /// A goal hit: records the lead id its URL carries, if a CRM row has it; returns the goals
     /// that row stands for (not to be counted from the hit).
     func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64) -> UInt64 {
-        guard !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return 0 }
-        guard wantedLeads.contains(id) else { return 0 }
+        guard everyLead || !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return 0 }
+        guard everyLead || wantedLeads.contains(id) else { return 0 }
         if leadHits[id].map({ time < $0.time }) ?? true { leadHits[id] = GoalHit(visitor: visitor, time: time) }
         return supersedes[id] ?? 0
     }

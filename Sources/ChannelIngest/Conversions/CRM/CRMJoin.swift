@@ -122,15 +122,40 @@ public struct CRMJoin {
         return outcome
     }
 
+    /// What a row can be joined on, as keyed hashes: the raw address and User-Agent go no
+    /// further than this (nightly runs store these keys, never the row's address).
+    public struct Keys: Equatable {
+        public var leadID: String?
+        public var time: Int64?
+        /// The visitor its `visitor_id` names.
+        public var visitor: UInt64?
+        /// Its address alone, and with its User-Agent (the visitor that pair is).
+        public var client: UInt64?
+        public var agentVisitor: UInt64?
+    }
+
+    public func keys(_ row: CRMRow) -> Keys {
+        var k = Keys(leadID: row.leadID, time: row.time)
+        if let id = row.visitorID { k.visitor = id.withSpan { keyer.visitor(id: $0) } }
+        if let ip = row.ip {
+            k.client = ip.withSpan { keyer.client($0) }
+            if let ua = row.userAgent {
+                k.agentVisitor = ip.withSpan { a in ua.withSpan { keyer.visitor(client: a, userAgentHash: $0.hashValue64) } }
+            }
+        }
+        return k
+    }
+
     /// The row's join, trying the strategies in order of trust.
-    func join(_ row: CRMRow) -> Join? {
+    func join(_ row: CRMRow) -> Join? { join(keys(row)) }
+
+    func join(_ row: Keys) -> Join? {
         if let id = row.leadID, let hit = evidence.leadHits[id] {
             let session = sessionContaining(hit.time, of: hit.visitor)
             return Join(visitor: hit.visitor, strategy: .leadParameter, time: max(row.time ?? hit.time, hit.time),
                         session: session, sessionlessHit: session == nil ? hit.time : nil)
         }
-        if let id = row.visitorID {
-            let visitor = id.withSpan { keyer.visitor(id: $0) }
+        if let visitor = row.visitor {
             if let time = row.time {
                 if let m = nearest(of: visitor, to: time, within: settings.joinWindow) {
                     return Join(visitor: visitor, strategy: .visitorID, time: max(time, m.start), session: m.session, sessionlessHit: m.hitTime)
@@ -145,10 +170,8 @@ public struct CRMJoin {
                 return Join(visitor: visitor, strategy: .visitorID, time: last.end, session: last, sessionlessHit: nil)
             }
         }
-        if let ip = row.ip, let time = row.time {
-            let client = ip.withSpan { keyer.client($0) }
-            if let ua = row.userAgent {
-                let visitor = ip.withSpan { a in ua.withSpan { keyer.visitor(client: a, userAgentHash: $0.hashValue64) } }
+        if let client = row.client, let time = row.time {
+            if let visitor = row.agentVisitor {
                 if let m = nearest(of: visitor, to: time, within: settings.joinWindow) {
                     return Join(visitor: visitor, strategy: .ip, time: max(time, m.start), session: m.session, sessionlessHit: m.hitTime)
                 }
@@ -157,7 +180,7 @@ public struct CRMJoin {
             for v in evidence.visitorsOfClient[client] ?? [] {
                 if let m = nearest(of: v, to: time, within: settings.joinWindow) { candidates.append((v, m)) }
             }
-            if row.userAgent != nil && candidates.count != 1 { return nil }
+            if row.agentVisitor != nil && candidates.count != 1 { return nil }
             if let (v, m) = candidates.min(by: { ($0.1.distance, -$0.1.start, $0.0) < ($1.1.distance, -$1.1.start, $1.0) }) {
                 return Join(visitor: v, strategy: .ip, time: max(time, m.start), session: m.session, sessionlessHit: m.hitTime)
             }

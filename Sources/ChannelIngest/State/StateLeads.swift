@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+
+/// The CRM's leads across nights. Each night's export is upserted by lead id: a lead that became
+/// a customer since is updated, never counted twice. How a lead joined and which sessions it
+/// credits is worked out once its evidence is complete — the logs have passed its time by the
+/// join window and every session that could hold it has closed — and then kept: its shares of
+/// credit stay while its status and value follow the export. Until then each report works it
+/// out afresh, as if the input ended there.
+struct StateLeads {
+    let settings: CRMSettings
+    let keyer: VisitorKeyer
+    let bots: BotFilter
+
+    /// The key a row is upserted by: its lead id, or (without one) what it says.
+    static func key(_ row: CRMRow, keys: CRMJoin.Keys) -> String {
+        if let id = row.leadID { return "id:" + id }
+        let text = "\(row.time ?? -1)|\(row.goal)|\(keys.visitor ?? 0)|\(keys.client ?? 0)|\(keys.agentVisitor ?? 0)"
+        return "row:" + String(Array(text.utf8).withUnsafeBufferPointer { fastHash($0.baseAddress!, $0.count) }, radix: 16)
+    }
+
+    /// Upserts the export's rows. A lead whose time or join keys changed is worked out again.
+    func upsert(_ rows: [CRMRow], join: CRMJoin, _ db: Database) throws {
+        for row in rows {
+            let k = join.keys(row)
+            let key = Self.key(row, keys: k)
+            let visitor = k.visitor.map { Int64(bitPattern: $0) }
+            let client = k.client.map { Int64(bitPattern: $0) }
+            let agent = k.agentVisitor.map { Int64(bitPattern: $0) }
+            if let old = try Row.fetchOne(db, sql: "SELECT time, visitor_key, client, agent_visitor FROM leads WHERE key = ?", arguments: [key]) {
+                let same = (old["time"] as Int64?) == row.time && (old["visitor_key"] as Int64?) == visitor
+                    && (old["client"] as Int64?) == client && (old["agent_visitor"] as Int64?) == agent
+                if !same {
+                    try db.execute(sql: "DELETE FROM lead_joins WHERE key = ?; DELETE FROM lead_credits WHERE key = ?", arguments: [key, key])
+                }
+            }
+            try db.execute(sql: """
+                INSERT INTO leads(key, lead_id, time, goal, value, status, customer_time, bot_agent, visitor_key, client, agent_visitor, file, line)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET lead_id = excluded.lead_id, time = excluded.time, goal = excluded.goal,
+                    value = excluded.value, status = excluded.status, customer_time = excluded.customer_time,
+                    bot_agent = excluded.bot_agent, visitor_key = excluded.visitor_key, client = excluded.client,
+                    agent_visitor = excluded.agent_visitor, file = excluded.file, line = excluded.line
+                """, arguments: [key, row.leadID, row.time, row.goal, row.value, row.status.rawValue, row.customerTime,
+                                 join.botLike(row), visitor, client, agent, row.file, row.line])
+        }
+    }
+
+    /// Works out the joins of leads not yet worked out; `settledBy` (nil: every lead) limits it
+    /// to leads whose evidence is complete: time + join window before it.
+    func work(settledBy horizon: Int64?, state: StateSettings, dims: StateDimensions, isDirect: @escaping (Int32) -> Bool,
+              _ db: Database) throws {
+        var sql = """
+            SELECT l.key, l.lead_id, l.time, l.visitor_key, l.client, l.agent_visitor, l.bot_agent, h.time AS hit_time
+            FROM leads l LEFT JOIN lead_hits h ON h.lead_id = l.lead_id
+            WHERE NOT EXISTS (SELECT 1 FROM lead_joins j WHERE j.key = l.key)
+            """
+        var args: StatementArguments = []
+        if let horizon {
+            // A lead with neither a time nor a hit stays open: a later log may carry its id.
+            sql += " AND COALESCE(MAX(COALESCE(l.time, h.time), COALESCE(h.time, l.time)), ?) + ? < ?"
+            args = [Int64.max / 2, settings.joinWindow, horizon]
+        }
+        let leads = try Row.fetchAll(db, sql: sql, arguments: args)
+        guard !leads.isEmpty else { return }
+        let keys = leads.map { r in
+            CRMJoin.Keys(leadID: r["lead_id"], time: r["time"], visitor: (r["visitor_key"] as Int64?).map { UInt64(bitPattern: $0) },
+                         client: (r["client"] as Int64?).map { UInt64(bitPattern: $0) },
+                         agentVisitor: (r["agent_visitor"] as Int64?).map { UInt64(bitPattern: $0) })
+        }
+        // The evidence and touchpoints these leads may reach, from the state.
+        let evidence = CRMEvidence(leadParameter: settings.leadParameter, leadIDs: [], clients: [], visitors: [])
+        var leadHits: [String: CRMEvidence.GoalHit] = [:]
+        var visitorsOfClient: [UInt64: Set<UInt64>] = [:]
+        var candidates = Set<UInt64>()
+        for k in keys {
+            if let id = k.leadID, let r = try Row.fetchOne(db, sql: "SELECT visitor, time FROM lead_hits WHERE lead_id = ?", arguments: [id]) {
+                let hit = CRMEvidence.GoalHit(visitor: UInt64(bitPattern: r["visitor"]), time: r["time"])
+                leadHits[id] = hit
+                candidates.insert(hit.visitor)
+            }
+            if let v = k.visitor { candidates.insert(v) }
+            if let v = k.agentVisitor { candidates.insert(v) }
+            if let c = k.client, visitorsOfClient[c] == nil {
+                let vs = try Int64.fetchAll(db, sql: """
+                    SELECT visitor FROM touchpoints WHERE client = ? UNION SELECT visitor FROM sessionless_hits WHERE client = ?
+                    """, arguments: [Int64(bitPattern: c), Int64(bitPattern: c)]).map { UInt64(bitPattern: $0) }
+                visitorsOfClient[c] = Set(vs)
+                candidates.formUnion(vs)
+            }
+        }
+        var sessionless: [UInt64: [Int64]] = [:]
+        let attributor = Attributor(lookbackDays: state.lookbackDays, isDirect: isDirect, credit: { _ in })
+        attributor.keepFrom = .min
+        for v in candidates.sorted() {
+            let hits = try Int64.fetchAll(db, sql: "SELECT time FROM sessionless_hits WHERE visitor = ? ORDER BY time",
+                                          arguments: [Int64(bitPattern: v)])
+            if !hits.isEmpty { sessionless[v] = hits }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM touchpoints WHERE visitor = ? ORDER BY start", arguments: [Int64(bitPattern: v)]) {
+                var s = Session(visitor: v, start: r["start"], end: r["end"], source: try dims.runSource(r["source"], db),
+                                landingPage: try dims.runPage(r["page"], db), pageviews: r["pageviews"],
+                                goalHits: (r["requests"] as Int) - (r["pageviews"] as Int))
+                s.assets = r["assets"]
+                attributor.add(s)
+            }
+        }
+        evidence.load(leadHits: leadHits, visitorsOfClient: visitorsOfClient, sessionlessHits: sessionless)
+        let join = CRMJoin(settings: settings, keyer: keyer, evidence: evidence, attributor: attributor, bots: bots)
+        let insertJoin = try db.makeStatement(sql: """
+            INSERT INTO lead_joins(key, strategy, visitor, time, row, suspicious, first_touch, assets_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertCredit = try db.makeStatement(sql: """
+            INSERT INTO lead_credits(key, model, source, page, share, first_touch) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for (i, r) in leads.enumerated() {
+            let key: String = r["key"]
+            let botAgent: Bool = r["bot_agent"]
+            guard let j = join.join(keys[i]) else {
+                try insertJoin.execute(arguments: [key, nil, nil, keys[i].time, TrafficAggregates.Pseudo.notJoined.stateRow, botAgent, nil, false])
+                continue
+            }
+            // "Another lead within 24 h" and "no session of the visitor ever loaded an asset"
+            // depend on leads and sessions still to come: the report adds them.
+            let suspicious = botAgent || join.isShortOrAutomated(j.session)
+            var credits: [Attributor.Credit] = []
+            let attributed = attributor.attribute(visitor: j.visitor, at: j.time, goal: 0, value: 1) { credits.append($0) }
+            try insertJoin.execute(arguments: [key, j.strategy.rawValue, Int64(bitPattern: j.visitor), j.time,
+                                               attributed ? 0 : TrafficAggregates.Pseudo.noSession.stateRow, suspicious,
+                                               attributed ? nil : j.sessionlessHit, !join.neverLoadedAssets(j.visitor)])
+            for c in credits {
+                try insertCredit.execute(arguments: [key, c.model.rawValue, try dims.stateSource(c.touchpoint.source, db),
+                                                     try dims.statePage(c.touchpoint.landingPage, db), c.share, c.firstTouch])
+            }
+        }
+    }
+}
+
+extension StateLeads {
+    /// Leads whose visitor loaded an asset in a session closed by run `run`.
+    static func noteAssets(run: Int64, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE lead_joins SET assets_seen = 1 WHERE assets_seen = 0 AND visitor IN
+                (SELECT visitor FROM touchpoints WHERE run = ? AND assets > 0)
+            """, arguments: [run])
+    }
+}
+
+extension TrafficAggregates.Pseudo {
+    /// How the state's tables name the row (0 is a channel's session).
+    var stateRow: Int { rawValue + 1 }
+}

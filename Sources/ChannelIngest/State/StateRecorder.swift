@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+
+/// Writes what a nightly run closes into the state, as it closes: sessions (the facts reports
+/// count), touchpoints (what later conversions are attributed to), credits, goal hits without a
+/// session. The pipeline's sinks can't throw, so the first error is kept and thrown by `check`.
+final class StateRecorder {
+    let db: Database
+    let dims: StateDimensions
+    /// This run's number: touchpoints of earlier runs are `history`, never this run's.
+    let run: Int64
+    var zone: ReportTimeZone
+    /// Goal names by the run's goal index.
+    var goalNames: [String]
+    private(set) var failure: Error?
+
+    init(db: Database, dims: StateDimensions, run: Int64, zone: ReportTimeZone, goalNames: [String]) {
+        self.db = db
+        self.dims = dims
+        self.run = run
+        self.zone = zone
+        self.goalNames = goalNames
+    }
+
+    /// Throws the first error a sink met.
+    func check() throws {
+        if let failure { throw failure }
+    }
+
+    func guarded(_ body: () throws -> Void) {
+        guard failure == nil else { return }
+        do { try body() } catch { failure = error }
+    }
+
+    func session(_ s: Session) {
+        guarded {
+            let source = try dims.stateSource(s.source, db)
+            let page = try dims.statePage(s.landingPage, db)
+            let visitor = Int64(bitPattern: s.visitor)
+            try db.cachedStatement(sql: """
+                INSERT INTO sessions(day, visitor, duration, source, page, pageviews, bounce, engaged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [zone.day(of: s.start), visitor, s.duration, source, page, s.pageviews, s.isBounce, s.isEngaged])
+            try db.cachedStatement(sql: """
+                INSERT INTO touchpoints(visitor, start, "end", source, page, pageviews, requests, assets, client, run)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [visitor, s.start, s.end, source, page, s.pageviews, s.pageviews + s.goalHits, s.assets,
+                                         Int64(bitPattern: s.client), run])
+        }
+    }
+
+    /// One model's share of one log goal's conversion.
+    func credit(_ c: Attributor.Credit) {
+        guarded {
+            try db.cachedStatement(sql: """
+                INSERT INTO credits(day, model, goal, row, source, page, share, value) VALUES (?, ?, ?, 0, ?, ?, ?, ?)
+                """).execute(arguments: [zone.day(of: c.conversionTime), c.model.rawValue, goalNames[c.goal],
+                                         try dims.stateSource(c.touchpoint.source, db), try dims.statePage(c.touchpoint.landingPage, db),
+                                         c.share, c.value])
+        }
+    }
+
+    /// A goal hit no session took: its conversions go to `(no session)` (under every model,
+    /// stored once as model `*`), and the hit is CRM evidence.
+    func sessionless(_ e: VisitEvent, goalValues: [Double], keepEvidence: Bool) {
+        guarded {
+            var g = e.goals
+            while g != 0 {
+                let i = g.trailingZeroBitCount
+                try db.cachedStatement(sql: """
+                    INSERT INTO credits(day, model, goal, row, source, page, share, value) VALUES (?, '*', ?, 1, -1, -1, 1, ?)
+                    """).execute(arguments: [zone.day(of: e.time), goalNames[i], i < goalValues.count ? goalValues[i] : 0])
+                g &= g - 1
+            }
+            try db.cachedStatement(sql: """
+                INSERT INTO day_counts(day, hits, bot_hits, spam_hits, pageviews, goal_hits, sessionless) VALUES (?, 0, 0, 0, 0, 0, 1)
+                ON CONFLICT(day) DO UPDATE SET sessionless = sessionless + 1
+                """).execute(arguments: [zone.day(of: e.time)])
+            if keepEvidence {
+                try db.cachedStatement(sql: "INSERT INTO sessionless_hits(visitor, client, time) VALUES (?, ?, ?)")
+                    .execute(arguments: [Int64(bitPattern: e.visitor), Int64(bitPattern: e.client), e.time])
+            }
+        }
+    }
+
+    /// Goal hits carrying a lead id: the earliest per id is kept, across runs.
+    func leadHits(_ hits: [String: CRMEvidence.GoalHit]) throws {
+        for (id, h) in hits {
+            try db.execute(sql: """
+                INSERT INTO lead_hits(lead_id, visitor, time) VALUES (?, ?, ?)
+                ON CONFLICT(lead_id) DO UPDATE SET visitor = excluded.visitor, time = excluded.time WHERE excluded.time < lead_hits.time
+                """, arguments: [id, Int64(bitPattern: h.visitor), h.time])
+        }
+    }
+}
+
+/// Hits, bot hits and the like per day, for `bots.csv` and `summary.json` of any range.
+///
+/// The traffic stage counts per run; a day's share is what its counters moved while the hits
+/// were of that day. The day is looked up only when a hit's time leaves the current day's
+/// bounds, so this costs a comparison per hit.
+struct DayTally {
+    struct Counts {
+        var hits = 0, botHits = 0, spamHits = 0, pageviews = 0, goalHits = 0
+        var bots: [Int] = []
+    }
+
+    private(set) var days: [Int64: Counts] = [:]
+    private var day: Int64 = .min
+    private var dayStart: Int64 = .max
+    private var dayEnd: Int64 = .min
+    private var hits = 0
+    private var snapshot = Counts()
+    var zone: ReportTimeZone
+
+    init(zone: ReportTimeZone) { self.zone = zone }
+
+    /// Called with every hit before the traffic stage sees it.
+    @inline(__always)
+    mutating func hit(at time: Int64, stage: TrafficStage) {
+        if time < dayStart || time >= dayEnd { switchDay(time, stage: stage) }
+        hits += 1
+    }
+
+    private mutating func switchDay(_ time: Int64, stage: TrafficStage) {
+        flush(stage: stage)
+        day = zone.day(of: time)
+        // The day's bounds in UTC seconds: found by stepping, since DST days are 23 or 25 h.
+        var s = time - ((time % 3600) + 3600) % 3600
+        while zone.day(of: s - 1) == day { s -= 3600 }
+        while zone.day(of: s) != day { s += 60 }
+        var e = s + 23 * 3600
+        while zone.day(of: e) == day { e += 3600 }
+        while zone.day(of: e - 60) != day { e -= 60 }
+        dayStart = s
+        dayEnd = e
+    }
+
+    /// Credits what the stage counted since the last flush to the current day.
+    mutating func flush(stage: TrafficStage) {
+        let now = Counts(hits: hits, botHits: 0, spamHits: stage.spamHits, pageviews: stage.pageviews,
+                         goalHits: stage.goalHits, bots: stage.botHits)
+        defer { snapshot = now }
+        guard day != .min else { return }
+        var c = days[day] ?? Counts(bots: [Int](repeating: 0, count: now.bots.count))
+        c.hits += now.hits - snapshot.hits
+        c.spamHits += now.spamHits - snapshot.spamHits
+        c.pageviews += now.pageviews - snapshot.pageviews
+        c.goalHits += now.goalHits - snapshot.goalHits
+        for i in now.bots.indices {
+            let d = now.bots[i] - (i < snapshot.bots.count ? snapshot.bots[i] : 0)
+            c.bots[i] += d
+            c.botHits += d
+        }
+        days[day] = c
+    }
+
+    /// Adds the days to the state.
+    func save(families: [String], _ db: Database) throws {
+        for (day, c) in days {
+            try db.execute(sql: """
+                INSERT INTO day_counts(day, hits, bot_hits, spam_hits, pageviews, goal_hits) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(day) DO UPDATE SET hits = hits + excluded.hits, bot_hits = bot_hits + excluded.bot_hits,
+                    spam_hits = spam_hits + excluded.spam_hits, pageviews = pageviews + excluded.pageviews,
+                    goal_hits = goal_hits + excluded.goal_hits
+                """, arguments: [day, c.hits, c.botHits, c.spamHits, c.pageviews, c.goalHits])
+            for (i, n) in c.bots.enumerated() where n > 0 {
+                try db.execute(sql: """
+                    INSERT INTO day_bots(day, family, hits) VALUES (?, ?, ?)
+                    ON CONFLICT(day, family) DO UPDATE SET hits = hits + excluded.hits
+                    """, arguments: [day, families[i], n])
+            }
+        }
+    }
+}

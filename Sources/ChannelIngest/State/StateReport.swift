@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+
+/// Every table for a range of days, from the state alone.
+///
+/// SQLite does the counting (distinct users included), so memory follows the tables' rows,
+/// not the sessions in the range. What the state still holds open — sessions that may continue,
+/// hits in the reorder window, leads whose evidence is incomplete — is closed first, inside a
+/// transaction that is rolled back: the report is what a one-off run over every input so far
+/// would write, and the next night continues from the state untouched.
+public struct StateReport {
+    /// Inclusive day numbers (days since 1970-01-01 in the state's zone); nil: unbounded.
+    var from: Int64?
+    var to: Int64?
+    var model: AttributionModel
+    let settings: StateSettings
+    let sources: TrafficSources
+    let dims: StateDimensions
+    let paths: () -> [String]
+    var zone: ReportTimeZone
+
+    public struct Result {
+        public var aggregates: TrafficAggregates
+        public var paths: [String]
+        public var stats: RunStats
+        public var outcome: CRMJoin.Outcome?
+        public var hasLeads: Bool
+    }
+
+    private var range: StatementArguments { [from ?? Int64.min, to ?? Int64.max] }
+
+    func build(_ db: Database) throws -> Result {
+        let aggregates = TrafficAggregates(sources: sources, zone: zone)
+        aggregates.model = model
+        var goalNames = settings.goals.map(\.name)
+        let leadGoals = try String.fetchAll(db, sql: "SELECT DISTINCT goal FROM leads ORDER BY goal")
+        for g in leadGoals where !goalNames.contains(g) { goalNames.append(g) }
+        for g in try String.fetchAll(db, sql: "SELECT DISTINCT goal FROM credits ORDER BY goal") where !goalNames.contains(g) {
+            goalNames.append(g)
+        }
+        aggregates.goalNames = goalNames
+        let goalIndex = Dictionary(goalNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        try countSessions(into: aggregates, db)
+        try countCredits(into: aggregates, goalIndex: goalIndex, db)
+        let hasLeads = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leads")! > 0
+        let outcome = hasLeads ? try countLeads(into: aggregates, goalIndex: goalIndex, db) : nil
+        return Result(aggregates: aggregates, paths: paths(), stats: try stats(aggregates, db), outcome: outcome, hasLeads: hasLeads)
+    }
+
+    private func channel(_ name: String) -> Channel { Channel(name: name) ?? .unassigned }
+
+    private func counts(_ r: Row, from i: Int) -> TrafficAggregates.Counts {
+        var c = TrafficAggregates.Counts()
+        c.sessions = r[i]
+        c.userCount = r[i + 1]
+        c.pageviews = r[i + 2]
+        c.durationSeconds = r[i + 3]
+        c.bounces = r[i + 4]
+        c.engaged = r[i + 5]
+        return c
+    }
+
+    private static let measures = "COUNT(*), COUNT(DISTINCT x.visitor), SUM(x.pageviews), SUM(x.duration), SUM(x.bounce), SUM(x.engaged)"
+    private static let fromSessions = "FROM sessions x JOIN sources s ON s.id = x.source WHERE x.day BETWEEN ? AND ?"
+
+    private func countSessions(into a: TrafficAggregates, _ db: Database) throws {
+        for r in try Row.fetchAll(db, sql: "SELECT s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel", arguments: range) {
+            a.byChannel[channel(r[0])] = counts(r, from: 1)
+        }
+        for r in try Row.fetchAll(db, sql: "SELECT s.channel, s.source, s.medium, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel, s.source, s.medium",
+                                  arguments: range) {
+            a.bySource[TrafficAggregates.SourceKey(channel: channel(r[0]), source: r[1], medium: r[2])] = counts(r, from: 3)
+        }
+        // Landing pages show no users: not counting them saves the costliest part.
+        for r in try Row.fetchAll(db, sql: "SELECT s.channel, x.page, COUNT(*), 0, SUM(x.pageviews), SUM(x.duration), SUM(x.bounce), SUM(x.engaged) \(Self.fromSessions) GROUP BY s.channel, x.page",
+                                  arguments: range) {
+            var c = counts(r, from: 2)
+            c.userCount = nil
+            a.byLanding[TrafficAggregates.LandingKey(channel: channel(r[0]), page: try dims.runPage(r[1], db))] = c
+        }
+        for r in try Row.fetchAll(db, sql: "SELECT x.day, s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY x.day, s.channel", arguments: range) {
+            a.byDay[TrafficAggregates.DayKey(day: r[0], channel: channel(r[1]))] = counts(r, from: 2)
+        }
+        let total = try Row.fetchOne(db, sql: "SELECT COUNT(*), COUNT(DISTINCT visitor) FROM sessions x WHERE x.day BETWEEN ? AND ?", arguments: range)!
+        a.sessions = total[0]
+        a.visitorCount = total[1]
+    }
+
+    /// Credits of log goals: per model to channels' sessions, and to `(no session)`.
+    private func countCredits(into a: TrafficAggregates, goalIndex: [String: Int], _ db: Database) throws {
+        var conversions = 0.0
+        for r in try Row.fetchAll(db, sql: """
+            SELECT model, goal, row, source, page, day, SUM(share), SUM(value) FROM credits WHERE day BETWEEN ? AND ?
+            GROUP BY model, goal, row, source, page, day ORDER BY MIN(rowid)
+            """, arguments: range) {
+            let goal = goalIndex[r[1]]!
+            let share: Double = r[6]
+            if (r[2] as Int) == TrafficAggregates.Pseudo.noSession.stateRow {
+                a.credit(.noSession, goal: goal, count: share, value: r[7], day: r[5])
+                conversions += share
+            } else if let m = AttributionModel(rawValue: r[0]) {
+                a.credit(model: m, goal: goal, source: try dims.runSource(r[3], db), page: try dims.runPage(r[4], db), day: r[5], share, r[7])
+                if m == .last { conversions += share }
+            }
+        }
+        a.conversions += Int(conversions.rounded())
+    }
+
+    /// Leads converting in the range, with the credits worked out when they settled (or now).
+    private func countLeads(into a: TrafficAggregates, goalIndex: [String: Int], _ db: Database) throws -> CRMJoin.Outcome {
+        var outcome = CRMJoin.Outcome()
+        // Another lead of the same visitor within 24 h makes both suspicious, whatever the range.
+        var repeated = Set<String>()
+        var last: (visitor: Int64, time: Int64, key: String)?
+        for r in try Row.fetchAll(db, sql: "SELECT key, visitor, time FROM lead_joins WHERE visitor IS NOT NULL ORDER BY visitor, time, key") {
+            let (key, visitor, time): (String, Int64, Int64) = (r[0], r[1], r[2])
+            if let l = last, l.visitor == visitor, time - l.time <= CRMJoin.repeatLeadWindow {
+                repeated.insert(key)
+                repeated.insert(l.key)
+            }
+            last = (visitor, time, key)
+        }
+        var zone = self.zone
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT l.key, l.time AS row_time, l.goal, l.value, l.status, l.customer_time, j.strategy, j.time AS join_time,
+                j.row, j.suspicious, j.first_touch, j.assets_seen
+            FROM leads l JOIN lead_joins j ON j.key = l.key ORDER BY l.file, l.line, l.key
+            """)
+        for r in rows {
+            let key: String = r["key"]
+            let row: Int = r["row"]
+            let rowTime: Int64? = r["row_time"]
+            let joinTime: Int64? = r["join_time"]
+            let time = row == TrafficAggregates.Pseudo.notJoined.stateRow ? rowTime : joinTime
+            let day = time.map { zone.day(of: $0) }
+            if let day {
+                if let from, day < from { continue }
+                if let to, day > to { continue }
+            } else if from != nil || to != nil {
+                continue  // a lead with no time belongs to no range, only to the whole
+            }
+            let goalName: String = r["goal"]
+            let goal = goalIndex[goalName]!
+            let value = (r["value"] as Double?) ?? settings.goalValue(goalName) ?? 0
+            let status = LeadStatus(rawValue: r["status"]) ?? .new
+            let customerTime: Int64? = r["customer_time"]
+            let joined = row != TrafficAggregates.Pseudo.notJoined.stateRow
+            let suspicious = (r["suspicious"] as Bool) || repeated.contains(key)
+                || (joined && settings.sawAssets && !(r["assets_seen"] as Bool))
+            outcome.rows += 1
+            if suspicious { outcome.suspicious += 1 }
+            a.countConversion()
+            if row == TrafficAggregates.Pseudo.notJoined.stateRow {
+                outcome.notJoined += 1
+                let facts = TrafficAggregates.LeadFacts(status: status, suspicious: suspicious, value: value, customerTime: customerTime ?? rowTime)
+                a.credit(.notJoined, goal: goal, count: 1, value: value, day: day)
+                a.creditLead(facts, share: 1, channel: nil, row: .notJoined, firstTouch: nil)
+                continue
+            }
+            if let s = CRMJoin.Strategy(rawValue: r["strategy"]) { outcome.joined[s, default: 0] += 1 }
+            let j = joinTime!
+            let facts = TrafficAggregates.LeadFacts(status: status, suspicious: suspicious, value: value,
+                                                    customerTime: max(customerTime ?? rowTime ?? j, j))
+            if row == TrafficAggregates.Pseudo.noSession.stateRow {
+                outcome.withoutSession += 1
+                a.credit(.noSession, goal: goal, count: 1, value: value, day: day)
+                a.creditLead(facts, share: 1, channel: nil, row: .noSession, firstTouch: r["first_touch"])
+                continue
+            }
+            for c in try Row.fetchAll(db, sql: "SELECT model, source, page, share, first_touch FROM lead_credits WHERE key = ? ORDER BY rowid",
+                                      arguments: [key]) {
+                guard let m = AttributionModel(rawValue: c[0]) else { continue }
+                let share: Double = c[3]
+                let source = try dims.runSource(c[1], db)
+                a.credit(model: m, goal: goal, source: source, page: try dims.runPage(c[2], db), day: day!, share, share * value)
+                if m == model { a.creditLead(facts, share: share, channel: a.channel(of: source), firstTouch: c[4]) }
+            }
+        }
+        return outcome
+    }
+
+    /// Hits, bots and the like of the range; what the runs read, in all.
+    private func stats(_ a: TrafficAggregates, _ db: Database) throws -> RunStats {
+        var s = RunStats()
+        if let r = try Row.fetchOne(db, sql: """
+            SELECT SUM(hits), SUM(bot_hits), SUM(spam_hits), SUM(pageviews), SUM(goal_hits), SUM(sessionless)
+            FROM day_counts WHERE day BETWEEN ? AND ?
+            """, arguments: range) {
+            s.hits = r[0] ?? 0
+            s.botHits = r[1] ?? 0
+            s.spamHits = r[2] ?? 0
+            s.pageviews = r[3] ?? 0
+            s.goalHits = r[4] ?? 0
+            s.goalHitsWithoutSession = r[5] ?? 0
+        }
+        for r in try Row.fetchAll(db, sql: "SELECT family, SUM(hits) FROM day_bots WHERE day BETWEEN ? AND ? GROUP BY family", arguments: range) {
+            s.botHitsByFamily[r[0]] = r[1]
+        }
+        if let r = try Row.fetchOne(db, sql: "SELECT COUNT(*), SUM(files), SUM(bytes), SUM(lines), SUM(malformed), MIN(first_time), MAX(last_time) FROM runs") {
+            s.files = r[1] ?? 0
+            s.bytes = r[2] ?? 0
+            s.lines = r[3] ?? 0
+            s.malformed = r[4] ?? 0
+            s.firstTime = r[5]
+            s.lastTime = r[6]
+        }
+        s.sessions = a.sessions
+        s.visitors = a.distinctVisitors
+        s.conversions = a.conversions
+        return s
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+
+/// The settings a state was built with: `ingest report` needs them without a config (goal
+/// values, lookback, the zone its days are in), and a nightly run checks that its own agree.
+struct StateSettings: Codable, Equatable {
+    struct GoalValue: Codable, Equatable {
+        var name: String
+        var value: Double
+    }
+
+    var timezone: String
+    var sessionTimeout: Int64
+    var lookbackDays: Int
+    var model: String
+    var goals: [GoalValue]
+    var joinWindow: Int64
+    /// Some run's log had asset hits (the "never loaded an asset" check applies).
+    var sawAssets = false
+
+    init(options: IngestOptions) {
+        timezone = options.timezone
+        sessionTimeout = options.sessionTimeout
+        lookbackDays = options.lookbackDays
+        model = options.model.rawValue
+        goals = options.goals.map { GoalValue(name: $0.name, value: $0.value) }
+        joinWindow = options.crm.joinWindow
+    }
+
+    static func load(_ db: Database) throws -> StateSettings? {
+        guard let json = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'settings'") else { return nil }
+        return try? JSONDecoder().decode(StateSettings.self, from: Data(json.utf8))
+    }
+
+    func save(_ db: Database) throws {
+        let json = String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
+        try db.execute(sql: "INSERT INTO settings(key, value) VALUES ('settings', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [json])
+    }
+
+    /// What a run with `new` settings must know about this state: days are in one zone for
+    /// good, so another zone is refused; other changes apply from this run on, with a warning.
+    func differences(to new: StateSettings, path: String) throws -> [String] {
+        if new.timezone != timezone {
+            throw IngestError.badArgument("--state \(path) counts days in \(timezone); run with --timezone \(timezone) (or start a new state file)")
+        }
+        var warnings: [String] = []
+        if new.sessionTimeout != sessionTimeout { warnings.append("the session timeout changed since the state's last run (\(sessionTimeout / 60) → \(new.sessionTimeout / 60) min); sessions already counted keep theirs") }
+        if new.lookbackDays != lookbackDays { warnings.append("lookback_days changed since the state's last run (\(lookbackDays) → \(new.lookbackDays)); conversions already attributed keep their credits") }
+        if new.goals != goals { warnings.append("the goals changed since the state's last run; conversions already counted keep their goals and values") }
+        return warnings
+    }
+
+    func goalValue(_ name: String) -> Double? { goals.first { $0.name == name }?.value }
+}
