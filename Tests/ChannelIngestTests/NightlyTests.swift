@@ -133,20 +133,31 @@ func tables(in dir: String) throws -> [String: String] {
     return out
 }
 
-final class NightlyTests: XCTestCase {
-    /// The one-off run over the whole fixture, keyed with `secret`.
-    func oneOff(_ nights: LogrotateNights, secret: String, out: String) throws -> [String: String] {
-        var o = nights.options
-        o.files = try FileManager.default.contentsOfDirectory(atPath: LogrotateNights.root.appendingPathComponent("fixtures/logs").path)
-            .map { LogrotateNights.root.appendingPathComponent("fixtures/logs/\($0)").path }
-        o.secretFile = secret
-        o.quiet = true
-        let job = IngestJob(options: o)
-        try job.run()
-        try ReportWriter.write(job: job, to: out)
-        return try tables(in: out)
-    }
+/// The one-off run over the whole fixture, keyed with `secret`.
+func oneOff(_ nights: LogrotateNights, secret: String, out: String) throws -> [String: String] {
+    var o = nights.options
+    o.files = try FileManager.default.contentsOfDirectory(atPath: LogrotateNights.root.appendingPathComponent("fixtures/logs").path)
+        .map { LogrotateNights.root.appendingPathComponent("fixtures/logs/\($0)").path }
+    o.secretFile = secret
+    o.quiet = true
+    let job = IngestJob(options: o)
+    try job.run()
+    try ReportWriter.write(job: job, to: out)
+    return try tables(in: out)
+}
 
+/// Rows per table of the state.
+func stateCounts(_ path: String) throws -> [String: Int] {
+    let store = try StateStore(path: path)
+    var out: [String: Int] = [:]
+    for t in ["runs", "inputs", "sessions", "touchpoints", "credits", "open_sessions", "pending_events", "leads", "lead_joins",
+              "lead_credits", "lead_hits", "sessionless_hits", "day_counts", "day_bots"] {
+        out[t] = try store.count("SELECT COUNT(*) FROM \(t)")
+    }
+    return out
+}
+
+final class NightlyTests: XCTestCase {
     func nightly(_ nights: LogrotateNights, night k: Int, dir: TempDir) throws -> IngestJob {
         let (logs, crm) = try nights.write(night: k, into: dir)
         let job = IngestJob(options: nights.options(logs: logs, crm: crm, state: dir.path("state.db"), secret: dir.path("secret"), out: dir.path("out")))
@@ -202,17 +213,6 @@ final class NightlyTests: XCTestCase {
         XCTAssertEqual(after, expected)
     }
 
-    /// Rows per table of the state.
-    func stateCounts(_ path: String) throws -> [String: Int] {
-        let store = try StateStore(path: path)
-        var out: [String: Int] = [:]
-        for t in ["runs", "inputs", "sessions", "touchpoints", "credits", "open_sessions", "pending_events", "leads", "lead_joins",
-                  "lead_credits", "lead_hits", "sessionless_hits", "day_counts", "day_bots"] {
-            out[t] = try store.count("SELECT COUNT(*) FROM \(t)")
-        }
-        return out
-    }
-
     func testASecondRunOnTheSameStateStopsWithAMessage() throws {
         let dir = TempDir()
         let first = try StateStore(path: dir.path("state.db"))
@@ -225,3 +225,234 @@ final class NightlyTests: XCTestCase {
     }
 }
 
+
+/// Nightly runs of the real binary, killed (SIGKILL) at random moments and run again.
+final class NightlyCrashTests: XCTestCase {
+    /// The `ingest` built beside the tests.
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ingest").path
+    }
+
+    func start(_ nights: LogrotateNights, logs: [String], crm: String, dir: TempDir) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["--config", LogrotateNights.root.appendingPathComponent("fixtures/ingest.toml").path, "--state", dir.path("state.db"),
+                       "--secret-file", dir.path("secret"), "--conversions", crm, "--out", dir.path("out"), "--quiet"] + logs
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func testKilledRunsLeaveTheStateAsBeforeAndTheTotalsEqualACleanRun() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            return XCTFail("\(Self.binary) is not built (swift build builds it with the tests)")
+        }
+        let nights = try LogrotateNights()
+        let clean = TempDir()
+        let expected = try oneOff(nights, secret: clean.path("secret"), out: clean.path("oneoff"))
+        // How long one night takes, to kill inside it.
+        let timing = TempDir()
+        let (logs0, crm0) = try nights.write(night: 0, into: timing)
+        let t0 = Date()
+        let first = try start(nights, logs: logs0, crm: crm0, dir: timing)
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0)
+        let typical = Date().timeIntervalSince(t0)
+
+        var killedInside = 0
+        for seed in [1, 2, 3] as [UInt64] {
+            var rng = SplitMix(seed: seed)
+            let dir = TempDir()
+            try FileManager.default.copyItem(atPath: clean.path("secret"), toPath: dir.path("secret"))
+            for k in 0..<nights.nights {
+                let (logs, crm) = try nights.write(night: k, into: dir)
+                let before = FileManager.default.fileExists(atPath: dir.path("state.db")) ? try stateCounts(dir.path("state.db")) : nil
+                let victim = try start(nights, logs: logs, crm: crm, dir: dir)
+                usleep(UInt32(Double(rng.next() % 1000) / 1000 * typical * 1.2 * 1_000_000))
+                kill(victim.processIdentifier, SIGKILL)
+                victim.waitUntilExit()
+                if let before, FileManager.default.fileExists(atPath: dir.path("state.db")) {
+                    let after = try stateCounts(dir.path("state.db"))
+                    if after["runs"] == before["runs"] {
+                        // Killed before its commit: nothing of it was kept.
+                        XCTAssertEqual(after, before, "seed \(seed) night \(k)")
+                        killedInside += 1
+                    }
+                }
+                let again = try start(nights, logs: logs, crm: crm, dir: dir)
+                again.waitUntilExit()
+                XCTAssertEqual(again.terminationStatus, 0, "seed \(seed) night \(k)")
+            }
+            let got = try tables(in: dir.path("out"))
+            for (name, text) in expected { XCTAssertEqual(got[name], text, "seed \(seed): \(name)") }
+        }
+        print("killed inside a run: \(killedInside) of \(3 * nights.nights)")
+        // Most kills land inside a run (the rest after its commit, which is fine too).
+        XCTAssertGreaterThan(killedInside, 5)
+    }
+}
+
+
+/// Exactly-once input on hand-made files: what each run reads is known line by line.
+final class InputLedgerTests: XCTestCase {
+    func run(_ files: [String], dir: TempDir, timezone: String = "UTC") throws -> IngestJob {
+        var o = IngestOptions()
+        o.siteHosts = ["example.com"]
+        o.files = files
+        o.statePath = dir.path("state.db")
+        o.secretFile = dir.path("secret")
+        o.timezone = timezone
+        o.quiet = true
+        let job = IngestJob(options: o)
+        try job.run(state: try StateStore(path: dir.path("state.db")))
+        return job
+    }
+
+    func lines(_ range: Range<Int>) -> [String] {
+        range.map { line("10.0.0.\($0 % 200)", day0 + Int64($0) * 60, "/page-\($0)") }
+    }
+
+    func testAGrowingLogIsReadUpToItsLastCompleteLineAndThenOn() throws {
+        let dir = TempDir()
+        let all = lines(0..<6)
+        // The fourth line is being written when the first run comes.
+        let partial = all[0..<3].joined(separator: "\n") + "\n" + all[3].prefix(30)
+        let log = dir.write("access.log", partial)
+        XCTAssertEqual(try run([log], dir: dir).stats.hits, 3)
+        try Data((all.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: log))
+        let second = try run([log], dir: dir)
+        XCTAssertEqual(second.stats.hits, 3)
+        XCTAssertEqual(second.stats.malformed, 0)
+        XCTAssertEqual(second.inputs.first?.resumedAt, partial.utf8.count - 30)
+        XCTAssertEqual(second.report?.stats.hits, 6)
+        XCTAssertEqual(second.report?.aggregates.sessions, 6)
+    }
+
+    func testARotatedAndCompressedLogIsNotReadTwice() throws {
+        let dir = TempDir()
+        let all = lines(0..<10)
+        let log = dir.write("access.log", all[0..<4].joined(separator: "\n") + "\n")
+        XCTAssertEqual(try run([log], dir: dir).stats.hits, 4)
+        // logrotate: access.log got two more lines, was renamed, compressed; a new one began.
+        try FileManager.default.removeItem(atPath: log)
+        let rotated = dir.write("access.log.1.gz", bytes: gzipBytes(all[0..<6].joined(separator: "\n") + "\n"))
+        let fresh = dir.write("access.log", all[6..<10].joined(separator: "\n") + "\n")
+        let second = try run([fresh, rotated], dir: dir)
+        XCTAssertEqual(second.stats.hits, 6)
+        XCTAssertEqual(second.report?.stats.hits, 10)
+        // Unchanged since: not even opened.
+        let third = try run([fresh, rotated], dir: dir)
+        XCTAssertEqual(third.stats.hits, 0)
+        XCTAssertEqual(third.inputs.filter(\.alreadyRead).count, 2)
+        XCTAssertEqual(third.report?.aggregates.sessions, 10)
+    }
+
+    func testALogRewrittenInPlaceIsReadAsNewWithAWarning() throws {
+        let dir = TempDir()
+        let log = dir.write("access.log", lines(0..<3).joined(separator: "\n") + "\n")
+        _ = try run([log], dir: dir)
+        // copytruncate, then other lines: same file, same inode, another start.
+        let h = FileHandle(forWritingAtPath: log)!
+        h.truncateFile(atOffset: 0)
+        h.write(Data((lines(10..<12).joined(separator: "\n") + "\n").utf8))
+        h.closeFile()
+        let second = try run([log], dir: dir)
+        XCTAssertEqual(second.stats.hits, 2)
+        XCTAssertTrue(second.stats.warnings.contains { $0.contains("its start is not what an earlier run read") }, "\(second.stats.warnings)")
+    }
+
+    func testOneLogUnderTwoNamesIsReadOnce() throws {
+        let dir = TempDir()
+        let text = lines(0..<3).joined(separator: "\n") + "\n"
+        let a = dir.write("access.log.1", text)
+        let b = dir.write("access.log.1.gz", bytes: gzipBytes(text))
+        let job = try run([a, b], dir: dir)
+        XCTAssertEqual(job.stats.hits, 3)
+        XCTAssertTrue(job.stats.warnings.contains { $0.contains("starts with the same bytes as") })
+    }
+
+    func testAnotherZoneIsRefused() throws {
+        let dir = TempDir()
+        let log = dir.write("access.log", lines(0..<2).joined(separator: "\n") + "\n")
+        _ = try run([log], dir: dir)
+        XCTAssertThrowsError(try run([log], dir: dir, timezone: "Europe/Berlin")) { e in
+            XCTAssertEqual((e as? IngestError)?.exitCode, 2)
+            XCTAssertTrue("\(e)".contains("counts days in UTC"), "\(e)")
+        }
+    }
+
+    /// A session open when a run ends is continued by the next: one session, not two.
+    func testASessionAcrossTwoRunsIsOneSession() throws {
+        let dir = TempDir()
+        let ip = "10.1.1.1"
+        // Pages every 5 minutes until a minute before midnight, when the run comes.
+        let visit = (0..<7).map { line(ip, day0 + 86400 - 1860 + Int64($0) * 300, $0 == 0 ? "/" : "/page-\($0)", ref: $0 == 0 ? "https://www.google.com/" : "-") }
+        let a = dir.write("a.log", visit.joined(separator: "\n") + "\n")
+        let first = try run([a], dir: dir)
+        XCTAssertEqual(first.stats.openSessions, 1)
+        // Hits within the reorder window (10 min) of the latest confirmed time (the last line
+        // but one: a lone last line may be a stray timestamp) wait as hits, since a line logged
+        // late may still precede them: -960, -660, -360 and -60 s.
+        XCTAssertEqual(first.stats.pendingHits, 4)
+        let b = dir.write("b.log", [line(ip, day0 + 86400 + 60, "/about")].joined(separator: "\n") + "\n")
+        let second = try run([b], dir: dir)
+        let r = try XCTUnwrap(second.report)
+        XCTAssertEqual(r.aggregates.sessions, 1)
+        XCTAssertEqual(r.aggregates.byChannel[.organicSearch]?.pageviews, 8)
+        XCTAssertEqual(r.aggregates.byChannel[.organicSearch]?.durationSeconds, 1860 + 60)
+    }
+}
+
+/// `ingest report` for a part of the state: the days in range, and only those.
+final class StateRangeTests: XCTestCase {
+    func testADayOfTheStateIsThatDaysRowsOfTheWholeRun() throws {
+        let nights = try LogrotateNights()
+        let dir = TempDir()
+        let whole = try oneOff(nights, secret: dir.path("secret"), out: dir.path("oneoff"))
+        let (logs, crm) = try nights.write(night: nights.nights - 1, into: dir)
+        let job = IngestJob(options: nights.options(logs: logs, crm: crm, state: dir.path("state.db"), secret: dir.path("secret"), out: dir.path("out")))
+        try job.run(state: try StateStore(path: dir.path("state.db")))
+        let daily = whole["daily.csv"]!.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let day = daily[daily.count / 2][0]
+        let d = LogTime.daysFromCivil(year: Int(day.prefix(4))!, month: Int(day.dropFirst(5).prefix(2))!, day: Int(day.suffix(2))!)
+        let r = try StateReport.make(store: StateStore(path: dir.path("state.db")), model: nil, from: d, to: d)
+        let rows = daily.filter { $0[0] == day }
+        // date, channel, sessions, users, pageviews, conversions, value
+        for row in rows where !row[1].hasPrefix("(") {
+            let c = try XCTUnwrap(r.aggregates.byChannel[Channel(name: row[1])!], row[1])
+            XCTAssertEqual(c.sessions, Int(row[2]), row[1])
+            XCTAssertEqual(c.distinctUsers, Int(row[3]), row[1])
+            XCTAssertEqual(c.pageviews, Int(row[4]), row[1])
+            XCTAssertEqual(String(format: "%.2f", c.conversions), row[5], row[1])
+        }
+        XCTAssertEqual(r.aggregates.sessions, rows.filter { !$0[1].hasPrefix("(") }.map { Int($0[2])! }.reduce(0, +))
+        XCTAssertEqual(r.aggregates.byDay.keys.map(\.day).allSatisfy { $0 == d }, true)
+    }
+}
+
+/// No client address reaches the state file: visitors are keyed hashes.
+final class StatePrivacyTests: XCTestCase {
+    func testTheStateHoldsNoAddressOfTheLogsOrTheCRM() throws {
+        let nights = try LogrotateNights()
+        let dir = TempDir()
+        for k in 0..<nights.nights { _ = try { () throws -> IngestJob in
+            let (logs, crm) = try nights.write(night: k, into: dir)
+            let job = IngestJob(options: nights.options(logs: logs, crm: crm, state: dir.path("state.db"), secret: dir.path("secret"), out: dir.path("out")))
+            try job.run(state: try StateStore(path: dir.path("state.db")))
+            return job
+        }() }
+        var addresses = Set<String>()
+        for s in nights.servers { for l in s.lines { if let sp = l.firstIndex(of: " ") { addresses.insert(String(l[..<sp])) } } }
+        for (text, _) in nights.crmLines {
+            for f in text.split(separator: ",") where f.split(separator: ".").count == 4 && f.allSatisfy({ $0.isNumber || $0 == "." }) { addresses.insert(String(f)) }
+        }
+        addresses = addresses.filter { $0.contains(".") || $0.contains(":") }
+        XCTAssertGreaterThan(addresses.count, 500)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("state.db")))
+        for a in addresses where a.count >= 7 {
+            XCTAssertNil(bytes.range(of: Data(a.utf8)), a)
+        }
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir.path("state.db"))[.posixPermissions] as? Int, 0o600)
+    }
+}

@@ -19,7 +19,6 @@ extension IngestJob {
             let night = try NightlyRun(store: store, db: db, options: options)
             nightly = night
             defer { nightly = nil }
-            stats.warnings += night.warnings
             let zone = try ReportTimeZone(options.timezone)
             let recorder = StateRecorder(db: db, dims: night.dims, run: night.run, zone: zone, goalNames: [])
             let (sessionizer, referrers) = try buildStages(recorder: recorder)
@@ -35,6 +34,7 @@ extension IngestJob {
             let carried = try CarryOver.load(dims: night.dims, goalNames: aggregates.goalNames, db)
             sessionizer.restore(open: carried.open, pending: carried.pending, appliedTime: carried.appliedTime)
             let (files, totalBytes) = try planInputs()
+            stats.warnings += night.warnings
             inputs += night.alreadyRead
             if !options.quiet && isatty(2) != 0 { progressLine = ProgressLine(totalBytes: totalBytes) }
             try readMerged(files, into: sessionizer)
