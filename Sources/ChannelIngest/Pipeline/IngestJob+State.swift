@@ -90,6 +90,10 @@ extension IngestJob {
         report = result
         aggregates = result.aggregates
         crmOutcome = result.outcome
+        // Sessions, visitors and conversions are the tables' (this run's lines are its own).
+        stats.sessions = result.stats.sessions
+        stats.visitors = result.stats.visitors
+        stats.conversions = result.stats.conversions
         stats.seconds = Date().timeIntervalSince(started)
     }
 

@@ -141,6 +141,9 @@ public final class IngestJob {
             if path == "-" || !Self.isRegularFile(path) {
                 // stdin and pipes (`<(zcat …)`) can't be peeked and reopened: read them as they
                 // come, first, and detect their format from their first chunk.
+                if nightly != nil {
+                    stats.warnings.append("\(path == "-" ? "standard input" : path) is not a file: --state can't remember how far it was read, so all of it is read every run")
+                }
                 pending.append(InputFile(path: path, format: options.format, setup: options.formatSetup, firstTime: nil, window: options.reorderWindow, detected: options.format != nil))
                 continue
             }
