@@ -15,35 +15,46 @@ struct StateLeads {
     /// The key a row is upserted by: its lead id, or (without one) what it says.
     static func key(_ row: CRMRow, keys: CRMJoin.Keys) -> String {
         if let id = row.leadID { return "id:" + id }
-        let text = "\(row.time ?? -1)|\(row.goal)|\(keys.visitor ?? 0)|\(keys.client ?? 0)|\(keys.agentVisitor ?? 0)"
-        return "row:" + String(Array(text.utf8).withUnsafeBufferPointer { fastHash($0.baseAddress!, $0.count) }, radix: 16)
+        return "row:" + String(UInt64(bitPattern: hash("\(row.time ?? -1)|\(row.goal)|\(keys.visitor ?? 0)|\(keys.client ?? 0)|\(keys.agentVisitor ?? 0)")), radix: 16)
     }
 
-    /// Upserts the export's rows. A lead whose time or join keys changed is worked out again.
+    /// Upserts the export's rows (a full export every night: rows unchanged since are
+    /// skipped). A lead whose time or join keys changed is worked out again.
     func upsert(_ rows: [CRMRow], join: CRMJoin, _ db: Database) throws {
+        var known: [String: (fingerprint: Int64, joinKeys: Int64)] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT key, fingerprint, join_keys FROM leads") { known[r[0]] = (r[1], r[2]) }
         for row in rows {
             let k = join.keys(row)
             let key = Self.key(row, keys: k)
             let visitor = k.visitor.map { Int64(bitPattern: $0) }
             let client = k.client.map { Int64(bitPattern: $0) }
             let agent = k.agentVisitor.map { Int64(bitPattern: $0) }
-            if let old = try Row.fetchOne(db, sql: "SELECT time, visitor_key, client, agent_visitor FROM leads WHERE key = ?", arguments: [key]) {
-                let same = (old["time"] as Int64?) == row.time && (old["visitor_key"] as Int64?) == visitor
-                    && (old["client"] as Int64?) == client && (old["agent_visitor"] as Int64?) == agent
-                if !same {
+            let joinKeys = Self.hash("\(row.time ?? -1)|\(visitor ?? 0)|\(client ?? 0)|\(agent ?? 0)")
+            let fingerprint = Self.hash("\(joinKeys)|\(row.leadID ?? "")|\(row.goal)|\(row.value ?? -1)|\(row.status.rawValue)|\(row.customerTime ?? -1)|\(row.userAgent ?? "")")
+            if let old = known[key] {
+                if old.fingerprint == fingerprint { continue }
+                if old.joinKeys != joinKeys {
                     try db.execute(sql: "DELETE FROM lead_joins WHERE key = ?; DELETE FROM lead_credits WHERE key = ?", arguments: [key, key])
                 }
             }
-            try db.execute(sql: """
-                INSERT INTO leads(key, lead_id, time, goal, value, status, customer_time, bot_agent, visitor_key, client, agent_visitor, file, line)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            known[key] = (fingerprint, joinKeys)
+            try db.cachedStatement(sql: """
+                INSERT INTO leads(key, lead_id, time, goal, value, status, customer_time, bot_agent, visitor_key, client, agent_visitor,
+                    file, line, fingerprint, join_keys)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET lead_id = excluded.lead_id, time = excluded.time, goal = excluded.goal,
                     value = excluded.value, status = excluded.status, customer_time = excluded.customer_time,
                     bot_agent = excluded.bot_agent, visitor_key = excluded.visitor_key, client = excluded.client,
-                    agent_visitor = excluded.agent_visitor, file = excluded.file, line = excluded.line
-                """, arguments: [key, row.leadID, row.time, row.goal, row.value, row.status.rawValue, row.customerTime,
-                                 join.botLike(row), visitor, client, agent, row.file, row.line])
+                    agent_visitor = excluded.agent_visitor, file = excluded.file, line = excluded.line,
+                    fingerprint = excluded.fingerprint, join_keys = excluded.join_keys
+                """).execute(arguments: [key, row.leadID, row.time, row.goal, row.value, row.status.rawValue, row.customerTime,
+                                         join.botLike(row), visitor, client, agent, row.file, row.line, fingerprint, joinKeys])
         }
+    }
+
+    /// A stable 64-bit hash of text (Swift's Hasher is seeded per process).
+    static func hash(_ text: String) -> Int64 {
+        Int64(bitPattern: Array(text.utf8).withUnsafeBufferPointer { fastHash($0.baseAddress ?? emptyByte, $0.count) })
     }
 
     /// Works out the joins of leads not yet worked out; `settledBy` (nil: every lead) limits it
@@ -74,7 +85,7 @@ struct StateLeads {
         var visitorsOfClient: [UInt64: Set<UInt64>] = [:]
         var candidates = Set<UInt64>()
         for k in keys {
-            if let id = k.leadID, let r = try Row.fetchOne(db, sql: "SELECT visitor, time FROM lead_hits WHERE lead_id = ?", arguments: [id]) {
+            if let id = k.leadID, let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT visitor, time FROM lead_hits WHERE lead_id = ?"), arguments: [id]) {
                 let hit = CRMEvidence.GoalHit(visitor: UInt64(bitPattern: r["visitor"]), time: r["time"])
                 leadHits[id] = hit
                 candidates.insert(hit.visitor)
@@ -82,9 +93,9 @@ struct StateLeads {
             if let v = k.visitor { candidates.insert(v) }
             if let v = k.agentVisitor { candidates.insert(v) }
             if let c = k.client, visitorsOfClient[c] == nil {
-                let vs = try Int64.fetchAll(db, sql: """
+                let vs = try Int64.fetchAll(db.cachedStatement(sql: """
                     SELECT visitor FROM touchpoints WHERE client = ? UNION SELECT visitor FROM sessionless_hits WHERE client = ?
-                    """, arguments: [Int64(bitPattern: c), Int64(bitPattern: c)]).map { UInt64(bitPattern: $0) }
+                    """), arguments: [Int64(bitPattern: c), Int64(bitPattern: c)]).map { UInt64(bitPattern: $0) }
                 visitorsOfClient[c] = Set(vs)
                 candidates.formUnion(vs)
             }
@@ -93,10 +104,11 @@ struct StateLeads {
         let attributor = Attributor(lookbackDays: state.lookbackDays, isDirect: isDirect, credit: { _ in })
         attributor.keepFrom = .min
         for v in candidates.sorted() {
-            let hits = try Int64.fetchAll(db, sql: "SELECT time FROM sessionless_hits WHERE visitor = ? ORDER BY time",
+            let hits = try Int64.fetchAll(db.cachedStatement(sql: "SELECT time FROM sessionless_hits WHERE visitor = ? ORDER BY time"),
                                           arguments: [Int64(bitPattern: v)])
             if !hits.isEmpty { sessionless[v] = hits }
-            for r in try Row.fetchAll(db, sql: "SELECT * FROM touchpoints WHERE visitor = ? ORDER BY start", arguments: [Int64(bitPattern: v)]) {
+            for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM touchpoints WHERE visitor = ? ORDER BY start"),
+                                      arguments: [Int64(bitPattern: v)]) {
                 var s = Session(visitor: v, start: r["start"], end: r["end"], source: try dims.runSource(r["source"], db),
                                 landingPage: try dims.runPage(r["page"], db), pageviews: r["pageviews"],
                                 goalHits: (r["requests"] as Int) - (r["pageviews"] as Int))

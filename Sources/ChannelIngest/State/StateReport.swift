@@ -167,7 +167,7 @@ public struct StateReport {
                 a.creditLead(facts, share: 1, channel: nil, row: .noSession, firstTouch: r["first_touch"])
                 continue
             }
-            for c in try Row.fetchAll(db, sql: "SELECT model, source, page, share, first_touch FROM lead_credits WHERE key = ? ORDER BY rowid",
+            for c in try Row.fetchAll(db.cachedStatement(sql: "SELECT model, source, page, share, first_touch FROM lead_credits WHERE key = ? ORDER BY rowid"),
                                       arguments: [key]) {
                 guard let m = AttributionModel(rawValue: c[0]) else { continue }
                 let share: Double = c[3]

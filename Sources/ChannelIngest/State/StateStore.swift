@@ -98,7 +98,7 @@ public final class StateStore {
                     source INTEGER NOT NULL, page INTEGER NOT NULL, pageviews INTEGER NOT NULL,
                     requests INTEGER NOT NULL, assets INTEGER NOT NULL, client INTEGER NOT NULL, run INTEGER NOT NULL);
                 CREATE INDEX touchpoints_visitor ON touchpoints(visitor, start);
-                CREATE INDEX touchpoints_client ON touchpoints(client) WHERE client != 0;
+                CREATE INDEX touchpoints_client ON touchpoints(client);
                 -- Credits of log goals (row 0: a channel's session; 1: (no session)); day = the conversion's.
                 CREATE TABLE credits(day INTEGER NOT NULL, model TEXT NOT NULL, goal TEXT NOT NULL, row INTEGER NOT NULL,
                     source INTEGER NOT NULL, page INTEGER NOT NULL, share REAL NOT NULL, value REAL NOT NULL);
@@ -117,12 +117,13 @@ public final class StateStore {
                 -- CRM evidence the logs carried: goal hits without a session, lead ids in goal URLs.
                 CREATE TABLE sessionless_hits(visitor INTEGER NOT NULL, client INTEGER NOT NULL, time INTEGER NOT NULL);
                 CREATE INDEX sessionless_visitor ON sessionless_hits(visitor);
-                CREATE INDEX sessionless_client ON sessionless_hits(client) WHERE client != 0;
+                CREATE INDEX sessionless_client ON sessionless_hits(client);
                 CREATE TABLE lead_hits(lead_id TEXT PRIMARY KEY, visitor INTEGER NOT NULL, time INTEGER NOT NULL);
                 -- CRM rows, upserted by lead id (or by their content when they have none).
                 CREATE TABLE leads(key TEXT PRIMARY KEY, lead_id TEXT, time INTEGER, goal TEXT NOT NULL, value REAL,
                     status TEXT NOT NULL, customer_time INTEGER, bot_agent INTEGER NOT NULL,
-                    visitor_key INTEGER, client INTEGER, agent_visitor INTEGER, file TEXT NOT NULL, line INTEGER NOT NULL);
+                    visitor_key INTEGER, client INTEGER, agent_visitor INTEGER, file TEXT NOT NULL, line INTEGER NOT NULL,
+                    fingerprint INTEGER NOT NULL, join_keys INTEGER NOT NULL);
                 -- How a lead joined, once its evidence is complete (settled): never recomputed.
                 -- assets_seen: some session of its visitor loaded an asset (so far; updated as they come).
                 CREATE TABLE lead_joins(key TEXT PRIMARY KEY, strategy TEXT, visitor INTEGER, time INTEGER,
@@ -174,9 +175,9 @@ final class StateDimensions {
     func stateSource(_ id: Int32, _ db: Database) throws -> Int64 {
         if let s = sourceToState[id] { return s }
         let src = sources.all[Int(id)]
-        try db.execute(sql: "INSERT OR IGNORE INTO sources(source, medium, campaign, channel) VALUES (?, ?, ?, ?)",
-                       arguments: [src.source, src.medium, src.campaign, sources.channel(id).name])
-        let s = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE source = ? AND medium = ? AND campaign = ?",
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO sources(source, medium, campaign, channel) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [src.source, src.medium, src.campaign, sources.channel(id).name])
+        let s = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM sources WHERE source = ? AND medium = ? AND campaign = ?"),
                                    arguments: [src.source, src.medium, src.campaign])!
         sourceToState[id] = s
         sourceFromState[s] = id
@@ -187,8 +188,8 @@ final class StateDimensions {
         if id < 0 { return -1 }
         if let p = pageToState[id] { return p }
         let path = pagePath(id)
-        try db.execute(sql: "INSERT OR IGNORE INTO pages(path) VALUES (?)", arguments: [path])
-        let p = try Int64.fetchOne(db, sql: "SELECT id FROM pages WHERE path = ?", arguments: [path])!
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO pages(path) VALUES (?)").execute(arguments: [path])
+        let p = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM pages WHERE path = ?"), arguments: [path])!
         pageToState[id] = p
         pageFromState[p] = id
         return p
@@ -198,7 +199,7 @@ final class StateDimensions {
     /// else keeps the channel it had when it was stored: the run's rules decide new ones only).
     func runSource(_ s: Int64, _ db: Database) throws -> Int32 {
         if let id = sourceFromState[s] { return id }
-        guard let row = try Row.fetchOne(db, sql: "SELECT source, medium, campaign, channel FROM sources WHERE id = ?", arguments: [s]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT source, medium, campaign, channel FROM sources WHERE id = ?"), arguments: [s]) else {
             return TrafficSources.direct
         }
         let id = sources.intern(source: row[0], medium: row[1], campaign: row[2], channel: Channel(name: row[3]) ?? .unassigned)
@@ -210,7 +211,7 @@ final class StateDimensions {
     func runPage(_ p: Int64, _ db: Database) throws -> Int32 {
         if p < 0 { return -1 }
         if let id = pageFromState[p] { return id }
-        let path = try String.fetchOne(db, sql: "SELECT path FROM pages WHERE id = ?", arguments: [p]) ?? "/"
+        let path = try String.fetchOne(db.cachedStatement(sql: "SELECT path FROM pages WHERE id = ?"), arguments: [p]) ?? "/"
         let id = internPage(path)
         pageFromState[p] = id
         pageToState[id] = p
