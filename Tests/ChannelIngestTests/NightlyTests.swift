@@ -456,3 +456,43 @@ final class StatePrivacyTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir.path("state.db"))[.posixPermissions] as? Int, 0o600)
     }
 }
+
+/// CRM rows across nights: a row that arrives the night after its goal hit still stands for it.
+final class NightlyCRMTests: XCTestCase {
+    func night(_ logs: [String], crm: String, dir: TempDir) throws -> IngestJob {
+        var o = IngestOptions()
+        o.siteHosts = ["example.com"]
+        o.goals = [Goal(name: "purchase", method: "GET", path: "/thank-you", value: 49)]
+        o.files = logs
+        o.crm.files = [crm]
+        o.statePath = dir.path("state.db")
+        o.secretFile = dir.path("secret")
+        o.quiet = true
+        let job = IngestJob(options: o)
+        try job.run(state: try StateStore(path: dir.path("state.db")))
+        return job
+    }
+
+    func testARowArrivingTheNightAfterItsHitStandsForIt() throws {
+        let dir = TempDir()
+        let ip = "10.2.2.2"
+        let t = day0 + 86400 - 1200
+        // A purchase at 23:40 whose CRM row (created 23:59) is only in the next night's export.
+        let visit = [line(ip, t, "/", ref: "https://www.google.com/"), line(ip, t + 60, "/thank-you?lead=77"),
+                     line("10.9.9.9", t + 1200, "/")]
+        let a = dir.write("a.log", visit.joined(separator: "\n") + "\n")
+        let header = "Record ID,Create Date,Type,Lead Status,Amount\n"
+        let empty = dir.write("crm1.csv", header + "L1,2026-03-01T10:00:00Z,lead,New,\n")
+        let first = try night([a], crm: empty, dir: dir)
+        XCTAssertEqual(first.report?.aggregates.byChannel[.organicSearch]?.conversions, 1)
+        XCTAssertEqual(first.report?.aggregates.byChannel[.organicSearch]?.value, 49)
+        let b = dir.write("b.log", line("10.9.9.9", t + 7200, "/").appending("\n"))
+        let full = dir.write("crm2.csv", header + "L1,2026-03-01T10:00:00Z,lead,New,\n77,2026-03-02T23:59:00Z,purchase,Closed Won,120\n")
+        let second = try night([b], crm: full, dir: dir)
+        let search = try XCTUnwrap(second.report?.aggregates.byChannel[.organicSearch])
+        // One purchase, worth what the CRM says, not the hit's 49 beside it.
+        XCTAssertEqual(search.conversions, 1)
+        XCTAssertEqual(search.value, 120)
+        XCTAssertEqual(second.report?.aggregates.leads(.organicSearch).customers, 1)
+    }
+}

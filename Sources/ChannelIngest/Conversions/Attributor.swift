@@ -35,6 +35,8 @@ public final class Attributor {
         public var value: Double
         /// Start of the earliest session in the window (the visitor's first touch).
         public var firstTouch: Int64
+        /// Hash of the lead id in the converting hit's URL (nightly runs; 0: none).
+        public var lead: UInt64 = 0
     }
 
     public let lookback: Int64
@@ -81,7 +83,11 @@ public final class Attributor {
                                       assets: Int32(clamping: s.assets)))
         previous.append(latestOf.updateValue(index, forKey: s.visitor) ?? -1)
         for c in s.conversions {
-            attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.value ?? (c.goal < goalValues.count ? goalValues[c.goal] : 0), credit: credit)
+            attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.value ?? (c.goal < goalValues.count ? goalValues[c.goal] : 0)) {
+                var credit = $0
+                credit.lead = c.lead
+                self.credit(credit)
+            }
         }
         if s.start > latest { latest = s.start }
         if touchpoints.count >= compactAt { compact() }

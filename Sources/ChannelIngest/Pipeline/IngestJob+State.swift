@@ -66,6 +66,7 @@ extension IngestJob {
                 let keys = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence,
                                    attributor: Attributor(isDirect: { _ in false }, credit: { _ in }), bots: stage.bots)
                 try leads.upsert(crm.rows, join: keys, db)
+                try StateLeads.supersede(db)
                 try StateLeads.noteAssets(run: night.run, db)
                 // A lead is worked out for good once the logs are past it by the join window
                 // and every session that could hold it has closed.
@@ -166,6 +167,7 @@ extension StateReport {
         sessionizer.finish()
         try recorder.check()
         if keepEvidence {
+            try StateLeads.supersede(db)
             try StateLeads.noteAssets(run: run, db)
             var crm = CRMSettings()
             crm.joinWindow = settings.joinWindow

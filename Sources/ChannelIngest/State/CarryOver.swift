@@ -20,6 +20,7 @@ struct CarryOver {
             let conversions = s.conversions.map { c -> [String: Any] in
                 var d: [String: Any] = ["goal": goalNames[c.goal], "time": c.time]
                 if let v = c.value { d["value"] = v }
+                if c.lead != 0 { d["lead"] = Int64(bitPattern: c.lead) }
                 return d
             }
             let json = String(decoding: try JSONSerialization.data(withJSONObject: conversions), as: UTF8.self)
@@ -28,14 +29,15 @@ struct CarryOver {
                                             Int64(bitPattern: s.client), json])
         }
         let event = try db.makeStatement(sql: """
-            INSERT INTO pending_events(time, seq, visitor, origin, page, kind, goals, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO pending_events(time, seq, visitor, origin, page, kind, goals, client, lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (i, e) in pending.enumerated() {
             // Sources are ids ≥ 0; the classifier's markers (no referrer, internal) are < 0.
             let origin = e.origin >= 0 ? try dims.stateSource(e.origin, db) : Int64(e.origin)
             let kind = (e.isPageview ? 1 : 0) | (e.isAsset ? 2 : 0) | (e.isGoalHit ? 4 : 0)
             try event.execute(arguments: [e.time, i, Int64(bitPattern: e.visitor), origin, try dims.statePage(e.page, db), kind,
-                                          Self.names(of: e.goals, goalNames).joined(separator: "\n"), Int64(bitPattern: e.client)])
+                                          Self.names(of: e.goals, goalNames).joined(separator: "\n"), Int64(bitPattern: e.client),
+                                          Int64(bitPattern: e.lead)])
         }
     }
 
@@ -53,7 +55,8 @@ struct CarryOver {
             let list = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []
             for d in list {
                 guard let name = d["goal"] as? String, let g = goalIndex[name], let t = (d["time"] as? NSNumber)?.int64Value else { continue }
-                s.conversions.append(GoalReach(goal: g, time: t, value: (d["value"] as? NSNumber)?.doubleValue))
+                s.conversions.append(GoalReach(goal: g, time: t, value: (d["value"] as? NSNumber)?.doubleValue,
+                                               lead: UInt64(bitPattern: (d["lead"] as? NSNumber)?.int64Value ?? 0)))
                 s.reached |= 1 << UInt64(g)
             }
             c.open.append(s)
@@ -66,10 +69,12 @@ struct CarryOver {
             let names: String = r["goals"]
             var goals: UInt64 = 0
             for n in names.split(separator: "\n") { if let g = goalIndex[String(n)] { goals |= 1 << UInt64(g) } }
-            c.pending.append(VisitEvent(time: r["time"], seq: base + (r["seq"] as Int64), visitor: UInt64(bitPattern: r["visitor"]),
-                                        origin: origin >= 0 ? try dims.runSource(origin, db) : Int32(origin),
-                                        page: try dims.runPage(r["page"], db), isPageview: kind & 1 != 0, goals: goals,
-                                        isAsset: kind & 2 != 0, client: UInt64(bitPattern: r["client"]), isGoalHit: kind & 4 != 0))
+            var e = VisitEvent(time: r["time"], seq: base + (r["seq"] as Int64), visitor: UInt64(bitPattern: r["visitor"]),
+                               origin: origin >= 0 ? try dims.runSource(origin, db) : Int32(origin),
+                               page: try dims.runPage(r["page"], db), isPageview: kind & 1 != 0, goals: goals,
+                               isAsset: kind & 2 != 0, client: UInt64(bitPattern: r["client"]), isGoalHit: kind & 4 != 0)
+            e.lead = UInt64(bitPattern: r["lead"])
+            c.pending.append(e)
         }
         if let t = try Int64.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'applied_time'") { c.appliedTime = t }
         return c

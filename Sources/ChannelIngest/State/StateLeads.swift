@@ -22,7 +22,7 @@ struct StateLeads {
     /// skipped). A lead whose time or join keys changed is worked out again.
     func upsert(_ rows: [CRMRow], join: CRMJoin, _ db: Database) throws {
         var known: [String: (fingerprint: Int64, joinKeys: Int64)] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT key, fingerprint, join_keys FROM leads") { known[r[0]] = (r[1], r[2]) }
+        try db.forEachRow("SELECT key, fingerprint, join_keys FROM leads") { known[$0[0]] = ($0[1], $0[2]) }
         for row in rows {
             let k = join.keys(row)
             let key = Self.key(row, keys: k)
@@ -40,15 +40,16 @@ struct StateLeads {
             known[key] = (fingerprint, joinKeys)
             try db.cachedStatement(sql: """
                 INSERT INTO leads(key, lead_id, time, goal, value, status, customer_time, bot_agent, visitor_key, client, agent_visitor,
-                    file, line, fingerprint, join_keys)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    file, line, fingerprint, join_keys, lead_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET lead_id = excluded.lead_id, time = excluded.time, goal = excluded.goal,
                     value = excluded.value, status = excluded.status, customer_time = excluded.customer_time,
                     bot_agent = excluded.bot_agent, visitor_key = excluded.visitor_key, client = excluded.client,
                     agent_visitor = excluded.agent_visitor, file = excluded.file, line = excluded.line,
-                    fingerprint = excluded.fingerprint, join_keys = excluded.join_keys
+                    fingerprint = excluded.fingerprint, join_keys = excluded.join_keys, lead_hash = excluded.lead_hash
                 """).execute(arguments: [key, row.leadID, row.time, row.goal, row.value, row.status.rawValue, row.customerTime,
-                                         join.botLike(row), visitor, client, agent, row.file, row.line, fingerprint, joinKeys])
+                                         join.botLike(row), visitor, client, agent, row.file, row.line, fingerprint, joinKeys,
+                                         row.leadID.map { Self.hash($0) }])
         }
     }
 
@@ -148,6 +149,16 @@ struct StateLeads {
 }
 
 extension StateLeads {
+    /// A CRM row of a log goal whose lead id was in that goal hit's URL stands for the hit's
+    /// conversion (as in a one-off run): the hit's credits go once the row is known, even when
+    /// the row comes on a later night than the hit.
+    static func supersede(_ db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM credits WHERE lead != 0 AND EXISTS
+                (SELECT 1 FROM leads l WHERE l.lead_hash = credits.lead AND l.goal = credits.goal)
+            """)
+    }
+
     /// Leads whose visitor loaded an asset in a session closed by run `run`.
     static func noteAssets(run: Int64, _ db: Database) throws {
         try db.execute(sql: """

@@ -52,10 +52,10 @@ final class StateRecorder {
     func credit(_ c: Attributor.Credit) {
         guarded {
             try db.cachedStatement(sql: """
-                INSERT INTO credits(day, model, goal, row, source, page, share, value) VALUES (?, ?, ?, 0, ?, ?, ?, ?)
+                INSERT INTO credits(day, model, goal, row, source, page, share, value, lead) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)
                 """).execute(arguments: [zone.day(of: c.conversionTime), c.model.rawValue, goalNames[c.goal],
                                          try dims.stateSource(c.touchpoint.source, db), try dims.statePage(c.touchpoint.landingPage, db),
-                                         c.share, c.value])
+                                         c.share, c.value, Int64(bitPattern: c.lead)])
         }
     }
 
@@ -67,8 +67,9 @@ final class StateRecorder {
             while g != 0 {
                 let i = g.trailingZeroBitCount
                 try db.cachedStatement(sql: """
-                    INSERT INTO credits(day, model, goal, row, source, page, share, value) VALUES (?, '*', ?, 1, -1, -1, 1, ?)
-                    """).execute(arguments: [zone.day(of: e.time), goalNames[i], i < goalValues.count ? goalValues[i] : 0])
+                    INSERT INTO credits(day, model, goal, row, source, page, share, value, lead) VALUES (?, '*', ?, 1, -1, -1, 1, ?, ?)
+                    """).execute(arguments: [zone.day(of: e.time), goalNames[i], i < goalValues.count ? goalValues[i] : 0,
+                                             Int64(bitPattern: e.lead)])
                 g &= g - 1
             }
             try db.cachedStatement(sql: """

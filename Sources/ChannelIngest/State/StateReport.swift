@@ -64,21 +64,19 @@ public struct StateReport {
     private static let fromSessions = "FROM sessions x JOIN sources s ON s.id = x.source WHERE x.day BETWEEN ? AND ?"
 
     private func countSessions(into a: TrafficAggregates, _ db: Database) throws {
-        for r in try Row.fetchAll(db, sql: "SELECT s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel", arguments: range) {
+        try db.forEachRow("SELECT s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel", range) { r in
             a.byChannel[channel(r[0])] = counts(r, from: 1)
         }
-        for r in try Row.fetchAll(db, sql: "SELECT s.channel, s.source, s.medium, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel, s.source, s.medium",
-                                  arguments: range) {
+        try db.forEachRow("SELECT s.channel, s.source, s.medium, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel, s.source, s.medium", range) { r in
             a.bySource[TrafficAggregates.SourceKey(channel: channel(r[0]), source: r[1], medium: r[2])] = counts(r, from: 3)
         }
         // Landing pages show no users: not counting them saves the costliest part.
-        for r in try Row.fetchAll(db, sql: "SELECT s.channel, x.page, COUNT(*), 0, SUM(x.pageviews), SUM(x.duration), SUM(x.bounce), SUM(x.engaged) \(Self.fromSessions) GROUP BY s.channel, x.page",
-                                  arguments: range) {
+        try db.forEachRow("SELECT s.channel, x.page, COUNT(*), 0, SUM(x.pageviews), SUM(x.duration), SUM(x.bounce), SUM(x.engaged) \(Self.fromSessions) GROUP BY s.channel, x.page", range) { r in
             var c = counts(r, from: 2)
             c.userCount = nil
             a.byLanding[TrafficAggregates.LandingKey(channel: channel(r[0]), page: try dims.runPage(r[1], db))] = c
         }
-        for r in try Row.fetchAll(db, sql: "SELECT x.day, s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY x.day, s.channel", arguments: range) {
+        try db.forEachRow("SELECT x.day, s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY x.day, s.channel", range) { r in
             a.byDay[TrafficAggregates.DayKey(day: r[0], channel: channel(r[1]))] = counts(r, from: 2)
         }
         let total = try Row.fetchOne(db, sql: "SELECT COUNT(*), COUNT(DISTINCT visitor) FROM sessions x WHERE x.day BETWEEN ? AND ?", arguments: range)!
@@ -89,10 +87,10 @@ public struct StateReport {
     /// Credits of log goals: per model to channels' sessions, and to `(no session)`.
     private func countCredits(into a: TrafficAggregates, goalIndex: [String: Int], _ db: Database) throws {
         var conversions = 0.0
-        for r in try Row.fetchAll(db, sql: """
+        try db.forEachRow("""
             SELECT model, goal, row, source, page, day, SUM(share), SUM(value) FROM credits WHERE day BETWEEN ? AND ?
             GROUP BY model, goal, row, source, page, day ORDER BY MIN(rowid)
-            """, arguments: range) {
+            """, range) { r in
             let goal = goalIndex[r[1]]!
             let share: Double = r[6]
             if (r[2] as Int) == TrafficAggregates.Pseudo.noSession.stateRow {
@@ -112,7 +110,7 @@ public struct StateReport {
         // Another lead of the same visitor within 24 h makes both suspicious, whatever the range.
         var repeated = Set<String>()
         var last: (visitor: Int64, time: Int64, key: String)?
-        for r in try Row.fetchAll(db, sql: "SELECT key, visitor, time FROM lead_joins WHERE visitor IS NOT NULL ORDER BY visitor, time, key") {
+        try db.forEachRow("SELECT key, visitor, time FROM lead_joins WHERE visitor IS NOT NULL ORDER BY visitor, time, key") { r in
             let (key, visitor, time): (String, Int64, Int64) = (r[0], r[1], r[2])
             if let l = last, l.visitor == visitor, time - l.time <= CRMJoin.repeatLeadWindow {
                 repeated.insert(key)
@@ -121,12 +119,11 @@ public struct StateReport {
             last = (visitor, time, key)
         }
         var zone = self.zone
-        let rows = try Row.fetchAll(db, sql: """
+        try db.forEachRow("""
             SELECT l.key, l.time AS row_time, l.goal, l.value, l.status, l.customer_time, j.strategy, j.time AS join_time,
                 j.row, j.suspicious, j.first_touch, j.assets_seen
             FROM leads l JOIN lead_joins j ON j.key = l.key ORDER BY l.file, l.line, l.key
-            """)
-        for r in rows {
+            """) { r in
             let key: String = r["key"]
             let row: Int = r["row"]
             let rowTime: Int64? = r["row_time"]
@@ -134,10 +131,10 @@ public struct StateReport {
             let time = row == TrafficAggregates.Pseudo.notJoined.stateRow ? rowTime : joinTime
             let day = time.map { zone.day(of: $0) }
             if let day {
-                if let from, day < from { continue }
-                if let to, day > to { continue }
+                if let from, day < from { return }
+                if let to, day > to { return }
             } else if from != nil || to != nil {
-                continue  // a lead with no time belongs to no range, only to the whole
+                return  // a lead with no time belongs to no range, only to the whole
             }
             let goalName: String = r["goal"]
             let goal = goalIndex[goalName]!
@@ -155,7 +152,7 @@ public struct StateReport {
                 let facts = TrafficAggregates.LeadFacts(status: status, suspicious: suspicious, value: value, customerTime: customerTime ?? rowTime)
                 a.credit(.notJoined, goal: goal, count: 1, value: value, day: day)
                 a.creditLead(facts, share: 1, channel: nil, row: .notJoined, firstTouch: nil)
-                continue
+                return
             }
             if let s = CRMJoin.Strategy(rawValue: r["strategy"]) { outcome.joined[s, default: 0] += 1 }
             let j = joinTime!
@@ -165,7 +162,7 @@ public struct StateReport {
                 outcome.withoutSession += 1
                 a.credit(.noSession, goal: goal, count: 1, value: value, day: day)
                 a.creditLead(facts, share: 1, channel: nil, row: .noSession, firstTouch: r["first_touch"])
-                continue
+                return
             }
             for c in try Row.fetchAll(db.cachedStatement(sql: "SELECT model, source, page, share, first_touch FROM lead_credits WHERE key = ? ORDER BY rowid"),
                                       arguments: [key]) {
@@ -193,7 +190,7 @@ public struct StateReport {
             s.goalHits = r[4] ?? 0
             s.goalHitsWithoutSession = r[5] ?? 0
         }
-        for r in try Row.fetchAll(db, sql: "SELECT family, SUM(hits) FROM day_bots WHERE day BETWEEN ? AND ? GROUP BY family", arguments: range) {
+        try db.forEachRow("SELECT family, SUM(hits) FROM day_bots WHERE day BETWEEN ? AND ? GROUP BY family", range) { r in
             s.botHitsByFamily[r[0]] = r[1]
         }
         if let r = try Row.fetchOne(db, sql: "SELECT COUNT(*), SUM(files), SUM(bytes), SUM(lines), SUM(malformed), MIN(first_time), MAX(last_time) FROM runs") {

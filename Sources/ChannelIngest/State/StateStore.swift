@@ -101,8 +101,11 @@ public final class StateStore {
                 CREATE INDEX touchpoints_client ON touchpoints(client);
                 -- Credits of log goals (row 0: a channel's session; 1: (no session)); day = the conversion's.
                 CREATE TABLE credits(day INTEGER NOT NULL, model TEXT NOT NULL, goal TEXT NOT NULL, row INTEGER NOT NULL,
-                    source INTEGER NOT NULL, page INTEGER NOT NULL, share REAL NOT NULL, value REAL NOT NULL);
+                    source INTEGER NOT NULL, page INTEGER NOT NULL, share REAL NOT NULL, value REAL NOT NULL,
+                    lead INTEGER NOT NULL DEFAULT 0);
                 CREATE INDEX credits_day ON credits(day);
+                -- A goal hit's conversion with a lead id in its URL, until a CRM row of that lead stands for it.
+                CREATE INDEX credits_lead ON credits(lead) WHERE lead != 0;
                 CREATE TABLE day_counts(day INTEGER PRIMARY KEY, hits INTEGER NOT NULL, bot_hits INTEGER NOT NULL,
                     spam_hits INTEGER NOT NULL, pageviews INTEGER NOT NULL, goal_hits INTEGER NOT NULL,
                     sessionless INTEGER NOT NULL DEFAULT 0);
@@ -113,7 +116,7 @@ public final class StateStore {
                     assets INTEGER NOT NULL, client INTEGER NOT NULL, conversions TEXT NOT NULL);
                 CREATE TABLE pending_events(time INTEGER NOT NULL, seq INTEGER NOT NULL, visitor INTEGER NOT NULL,
                     origin INTEGER NOT NULL, page INTEGER NOT NULL, kind INTEGER NOT NULL, goals TEXT NOT NULL,
-                    client INTEGER NOT NULL);
+                    client INTEGER NOT NULL, lead INTEGER NOT NULL);
                 -- CRM evidence the logs carried: goal hits without a session, lead ids in goal URLs.
                 CREATE TABLE sessionless_hits(visitor INTEGER NOT NULL, client INTEGER NOT NULL, time INTEGER NOT NULL);
                 CREATE INDEX sessionless_visitor ON sessionless_hits(visitor);
@@ -123,7 +126,8 @@ public final class StateStore {
                 CREATE TABLE leads(key TEXT PRIMARY KEY, lead_id TEXT, time INTEGER, goal TEXT NOT NULL, value REAL,
                     status TEXT NOT NULL, customer_time INTEGER, bot_agent INTEGER NOT NULL,
                     visitor_key INTEGER, client INTEGER, agent_visitor INTEGER, file TEXT NOT NULL, line INTEGER NOT NULL,
-                    fingerprint INTEGER NOT NULL, join_keys INTEGER NOT NULL);
+                    fingerprint INTEGER NOT NULL, join_keys INTEGER NOT NULL, lead_hash INTEGER);
+                CREATE INDEX leads_lead_hash ON leads(lead_hash);
                 -- How a lead joined, once its evidence is complete (settled): never recomputed.
                 -- assets_seen: some session of its visitor loaded an asset (so far; updated as they come).
                 CREATE TABLE lead_joins(key TEXT PRIMARY KEY, strategy TEXT, visitor INTEGER, time INTEGER,
@@ -216,5 +220,13 @@ final class StateDimensions {
         pageFromState[p] = id
         pageToState[id] = p
         return id
+    }
+}
+
+extension Database {
+    /// Rows one at a time, never all in memory: tables over the whole history are read so.
+    func forEachRow(_ sql: String, _ arguments: StatementArguments = [], _ body: (Row) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(self, sql: sql, arguments: arguments)
+        while let r = try cursor.next() { try body(r) }
     }
 }

@@ -115,7 +115,7 @@ public final class Sessionizer {
             if e.isPageview { s.pageviews += 1 }
             if e.isGoalHit {
                 s.goalHits += 1
-                s.reach(e.goals, at: e.time)
+                s.reach(e.goals, at: e.time, lead: e.lead)
             }
             open[e.visitor] = s
             if moved { expiry.append((e.visitor, s.end)) }
@@ -136,7 +136,7 @@ public final class Sessionizer {
         s.client = e.client
         if e.isGoalHit {
             s.goalHits = 1
-            s.reach(e.goals, at: e.time)
+            s.reach(e.goals, at: e.time, lead: e.lead)
         }
         open[e.visitor] = s
         expiry.append((e.visitor, e.time))

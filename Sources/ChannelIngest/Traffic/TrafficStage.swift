@@ -80,13 +80,20 @@ public final class TrafficStage {
         seq += 1
         let visitor = visitorKey(hit, uaHash: uaHash)
         var converts = reached
+        var lead: UInt64 = 0
         if reached != 0 {
             goalHits += 1
-            if let evidence { converts &= ~evidence.noteGoalHit(target: hit.target, visitor: visitor, time: hit.time) }
+            if let evidence {
+                let noted = evidence.noteGoalHit(target: hit.target, visitor: visitor, time: hit.time)
+                converts &= ~noted.superseded
+                lead = noted.lead
+            }
         }
-        return VisitEvent(time: hit.time, seq: seq, visitor: visitor,
-                          origin: source, page: isPageview ? pageID(path) : -1,
-                          isPageview: isPageview, goals: converts, client: clientKey(hit), isGoalHit: reached != 0)
+        var e = VisitEvent(time: hit.time, seq: seq, visitor: visitor,
+                           origin: source, page: isPageview ? pageID(path) : -1,
+                           isPageview: isPageview, goals: converts, client: clientKey(hit), isGoalHit: reached != 0)
+        e.lead = lead
+        return e
     }
 
     @inline(__always)

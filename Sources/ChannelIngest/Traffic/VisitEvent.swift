@@ -23,6 +23,9 @@ public struct VisitEvent {
     public var goals: UInt64
     /// Keyed hash of the client address alone (for joining CRM rows by IP); 0 when not needed.
     public var client: UInt64
+    /// Nightly runs: hash of the lead id a goal hit's URL carries (0: none), so a CRM row of
+    /// that lead and goal arriving on a later night can stand for the hit's conversion.
+    public var lead: UInt64 = 0
 
     public init(time: Int64, seq: Int64, visitor: UInt64, origin: Int32, page: Int32, isPageview: Bool = true, goals: UInt64 = 0,
                 isAsset: Bool = false, client: UInt64 = 0, isGoalHit: Bool? = nil) {
@@ -50,6 +53,8 @@ public struct GoalReach: Equatable {
     public var time: Int64
     /// The worth an analytics event gave it (GA4's `value`); nil: the goal's configured value.
     public var value: Double? = nil
+    /// Hash of the lead id in the URL of the hit that reached it (nightly runs; 0: none).
+    public var lead: UInt64 = 0
 }
 
 /// A finished session, handed to the reports.
@@ -72,12 +77,12 @@ public struct Session: Equatable {
     public var reached: UInt64 = 0
 
     /// Records the goals of a hit at `time`, each goal once per session.
-    mutating func reach(_ goals: UInt64, at time: Int64) {
+    mutating func reach(_ goals: UInt64, at time: Int64, lead: UInt64 = 0) {
         var new = goals & ~reached
         reached |= goals
         while new != 0 {
             let i = new.trailingZeroBitCount
-            conversions.append(GoalReach(goal: i, time: time))
+            conversions.append(GoalReach(goal: i, time: time, lead: lead))
             new &= new - 1
         }
     }

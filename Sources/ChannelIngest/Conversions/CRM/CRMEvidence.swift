@@ -52,12 +52,13 @@ public final class CRMEvidence {
     }
 
     /// A goal hit: records the lead id its URL carries, if a CRM row has it; returns the goals
-    /// that row stands for (not to be counted from the hit).
-    func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64) -> UInt64 {
-        guard everyLead || !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return 0 }
-        guard everyLead || wantedLeads.contains(id) else { return 0 }
+    /// that row stands for (not to be counted from the hit) and, in nightly runs, the id's
+    /// hash (a row that arrives later may stand for it then).
+    func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64) -> (superseded: UInt64, lead: UInt64) {
+        guard everyLead || !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return (0, 0) }
+        guard everyLead || wantedLeads.contains(id) else { return (0, 0) }
         if leadHits[id].map({ time < $0.time }) ?? true { leadHits[id] = GoalHit(visitor: visitor, time: time) }
-        return supersedes[id] ?? 0
+        return (supersedes[id] ?? 0, everyLead ? UInt64(bitPattern: StateLeads.hash(id)) : 0)
     }
 
     /// A closed session: remembers its visitor under its address when a row wants that address.
