@@ -495,4 +495,36 @@ final class NightlyCRMTests: XCTestCase {
         XCTAssertEqual(search.value, 120)
         XCTAssertEqual(second.report?.aggregates.leads(.organicSearch).customers, 1)
     }
+
+    /// The same session reloads the thank-you page without the lead id: in a run that knows
+    /// the row, the first hit is the row's and the reload is the log's purchase; so here too,
+    /// once the row comes.
+    func testALaterHitOfTheSameGoalCountsOnceTheRowStandsForTheFirst() throws {
+        let dir = TempDir()
+        let ip = "10.3.3.3"
+        let t = day0 + 86400 - 1800
+        let visit = [line(ip, t, "/", ref: "https://www.google.com/"), line(ip, t + 60, "/thank-you?lead=88"),
+                     line(ip, t + 120, "/thank-you"), line("10.9.9.9", t + 1800, "/")]
+        let header = "Record ID,Create Date,Type,Lead Status,Amount\n"
+        let a = dir.write("a.log", visit.joined(separator: "\n") + "\n")
+        let first = try night([a], crm: dir.write("crm1.csv", header + "L1,2026-03-01T10:00:00Z,lead,New,\n"), dir: dir)
+        XCTAssertEqual(first.report?.aggregates.byChannel[.organicSearch]?.conversions, 1)
+        XCTAssertEqual(first.report?.aggregates.byChannel[.organicSearch]?.value, 49)
+        let b = dir.write("b.log", line("10.9.9.9", t + 9000, "/").appending("\n"))
+        let second = try night([b], crm: dir.write("crm2.csv", header + "88,2026-03-02T23:31:30Z,purchase,Closed Won,120\n"), dir: dir)
+        let search = try XCTUnwrap(second.report?.aggregates.byChannel[.organicSearch])
+        XCTAssertEqual(search.conversions, 2)
+        XCTAssertEqual(search.value, 169)
+        // The same data in one run gives the same.
+        var o = IngestOptions()
+        o.siteHosts = ["example.com"]
+        o.goals = [Goal(name: "purchase", method: "GET", path: "/thank-you", value: 49)]
+        o.files = [a, b]
+        o.crm.files = [dir.path("crm2.csv")]
+        o.quiet = true
+        let once = IngestJob(options: o)
+        try once.run()
+        XCTAssertEqual(once.aggregates.byChannel[.organicSearch]?.conversions, 2)
+        XCTAssertEqual(once.aggregates.byChannel[.organicSearch]?.value, 169)
+    }
 }

@@ -37,6 +37,8 @@ public final class Attributor {
         public var firstTouch: Int64
         /// Hash of the lead id in the converting hit's URL (nightly runs; 0: none).
         public var lead: UInt64 = 0
+        /// Counts only once a CRM row of this lead stands for an earlier hit (`GoalReach.standby`).
+        public var standby: UInt64 = 0
     }
 
     public let lookback: Int64
@@ -86,6 +88,7 @@ public final class Attributor {
             attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.value ?? (c.goal < goalValues.count ? goalValues[c.goal] : 0)) {
                 var credit = $0
                 credit.lead = c.lead
+                credit.standby = c.standby
                 self.credit(credit)
             }
         }

@@ -10,7 +10,9 @@ extension IngestJob {
             aggregates.goalNames.append(name)
         }
         var clients = Set<UInt64>(), visitors = Set<UInt64>()
-        for r in imported.rows {
+        // A nightly run records every lead id and address (tomorrow's export may name them), so
+        // it needs no list of wanted ones.
+        for r in imported.rows where nightly == nil {
             if let ip = r.ip { clients.insert(ip.withSpan { keyer.client($0) }) }
             if let id = r.visitorID { visitors.insert(id.withSpan { keyer.visitor(id: $0) }) }
         }
@@ -21,7 +23,8 @@ extension IngestJob {
         for r in imported.rows {
             if let id = r.leadID, let g = options.goals.firstIndex(where: { $0.name == r.goal }) { supersedes[id] = 1 << UInt64(g) }
         }
-        let evidence = CRMEvidence(leadParameter: options.crm.leadParameter, leadIDs: Set(imported.rows.compactMap(\.leadID)),
+        let evidence = CRMEvidence(leadParameter: options.crm.leadParameter,
+                                   leadIDs: nightly == nil ? Set(imported.rows.compactMap(\.leadID)) : [],
                                    clients: clients, visitors: visitors, supersedes: supersedes)
         stage.evidence = evidence
         stage.tracksAssets = true

@@ -28,6 +28,15 @@ extension IngestJob {
             // Every lead id and address is kept: tomorrow's export may name them.
             evidence?.everyLead = true
             evidence?.everyClient = true
+            if let rows = crm?.rows, let evidence {
+                // The export goes into the state before the logs are read, and its rows are let
+                // go: a full export every night must not sit in memory beside the night's logs.
+                let keys = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence,
+                                   attributor: Attributor(isDirect: { _ in false }, credit: { _ in }), bots: stage.bots)
+                try StateLeads(settings: options.crm, keyer: keyer, bots: stage.bots).upsert(rows, join: keys, db)
+                try StateLeads.supersede(db)
+                crm?.rows = []
+            }
             attributor?.history = { recorder.touchpoints(of: $0, from: $1) }
             tally = DayTally(zone: zone)
 
@@ -61,12 +70,8 @@ extension IngestJob {
 
             night.settings.sawAssets = night.settings.sawAssets || stage.assetHits > 0
             if let evidence { try recorder.leadHits(evidence.leadHits) }
-            if let crm, let evidence {
+            if crm != nil {
                 let leads = StateLeads(settings: options.crm, keyer: keyer, bots: stage.bots)
-                let keys = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence,
-                                   attributor: Attributor(isDirect: { _ in false }, credit: { _ in }), bots: stage.bots)
-                try leads.upsert(crm.rows, join: keys, db)
-                try StateLeads.supersede(db)
                 try StateLeads.noteAssets(run: night.run, db)
                 // A lead is worked out for good once the logs are past it by the join window
                 // and every session that could hold it has closed.

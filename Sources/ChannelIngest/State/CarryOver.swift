@@ -21,6 +21,7 @@ struct CarryOver {
                 var d: [String: Any] = ["goal": goalNames[c.goal], "time": c.time]
                 if let v = c.value { d["value"] = v }
                 if c.lead != 0 { d["lead"] = Int64(bitPattern: c.lead) }
+                if c.standby != 0 { d["standby"] = Int64(bitPattern: c.standby) }
                 return d
             }
             let json = String(decoding: try JSONSerialization.data(withJSONObject: conversions), as: UTF8.self)
@@ -55,9 +56,10 @@ struct CarryOver {
             let list = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []
             for d in list {
                 guard let name = d["goal"] as? String, let g = goalIndex[name], let t = (d["time"] as? NSNumber)?.int64Value else { continue }
+                let standby = UInt64(bitPattern: (d["standby"] as? NSNumber)?.int64Value ?? 0)
                 s.conversions.append(GoalReach(goal: g, time: t, value: (d["value"] as? NSNumber)?.doubleValue,
-                                               lead: UInt64(bitPattern: (d["lead"] as? NSNumber)?.int64Value ?? 0)))
-                s.reached |= 1 << UInt64(g)
+                                               lead: UInt64(bitPattern: (d["lead"] as? NSNumber)?.int64Value ?? 0), standby: standby))
+                if standby != 0 { s.standbyTaken |= 1 << UInt64(g) } else { s.reached |= 1 << UInt64(g) }
             }
             c.open.append(s)
         }

@@ -155,7 +155,9 @@ extension StateLeads {
     static func supersede(_ db: Database) throws {
         try db.execute(sql: """
             DELETE FROM credits WHERE lead != 0 AND EXISTS
-                (SELECT 1 FROM leads l WHERE l.lead_hash = credits.lead AND l.goal = credits.goal)
+                (SELECT 1 FROM leads l WHERE l.lead_hash = credits.lead AND l.goal = credits.goal);
+            UPDATE credits SET standby = 0 WHERE standby != 0 AND EXISTS
+                (SELECT 1 FROM leads l WHERE l.lead_hash = credits.standby AND l.goal = credits.goal);
             """)
     }
 

@@ -52,10 +52,10 @@ final class StateRecorder {
     func credit(_ c: Attributor.Credit) {
         guarded {
             try db.cachedStatement(sql: """
-                INSERT INTO credits(day, model, goal, row, source, page, share, value, lead) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)
+                INSERT INTO credits(day, model, goal, row, source, page, share, value, lead, standby) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [zone.day(of: c.conversionTime), c.model.rawValue, goalNames[c.goal],
                                          try dims.stateSource(c.touchpoint.source, db), try dims.statePage(c.touchpoint.landingPage, db),
-                                         c.share, c.value, Int64(bitPattern: c.lead)])
+                                         c.share, c.value, Int64(bitPattern: c.lead), Int64(bitPattern: c.standby)])
         }
     }
 

@@ -88,7 +88,7 @@ public struct StateReport {
     private func countCredits(into a: TrafficAggregates, goalIndex: [String: Int], _ db: Database) throws {
         var conversions = 0.0
         try db.forEachRow("""
-            SELECT model, goal, row, source, page, day, SUM(share), SUM(value) FROM credits WHERE day BETWEEN ? AND ?
+            SELECT model, goal, row, source, page, day, SUM(share), SUM(value) FROM credits WHERE day BETWEEN ? AND ? AND standby = 0
             GROUP BY model, goal, row, source, page, day ORDER BY MIN(rowid)
             """, range) { r in
             let goal = goalIndex[r[1]]!

@@ -102,10 +102,11 @@ public final class StateStore {
                 -- Credits of log goals (row 0: a channel's session; 1: (no session)); day = the conversion's.
                 CREATE TABLE credits(day INTEGER NOT NULL, model TEXT NOT NULL, goal TEXT NOT NULL, row INTEGER NOT NULL,
                     source INTEGER NOT NULL, page INTEGER NOT NULL, share REAL NOT NULL, value REAL NOT NULL,
-                    lead INTEGER NOT NULL DEFAULT 0);
+                    lead INTEGER NOT NULL DEFAULT 0, standby INTEGER NOT NULL DEFAULT 0);
                 CREATE INDEX credits_day ON credits(day);
                 -- A goal hit's conversion with a lead id in its URL, until a CRM row of that lead stands for it.
                 CREATE INDEX credits_lead ON credits(lead) WHERE lead != 0;
+                CREATE INDEX credits_standby ON credits(standby) WHERE standby != 0;
                 CREATE TABLE day_counts(day INTEGER PRIMARY KEY, hits INTEGER NOT NULL, bot_hits INTEGER NOT NULL,
                     spam_hits INTEGER NOT NULL, pageviews INTEGER NOT NULL, goal_hits INTEGER NOT NULL,
                     sessionless INTEGER NOT NULL DEFAULT 0);

@@ -55,6 +55,10 @@ public struct GoalReach: Equatable {
     public var value: Double? = nil
     /// Hash of the lead id in the URL of the hit that reached it (nightly runs; 0: none).
     public var lead: UInt64 = 0
+    /// Nightly runs: this goal was reached first by a hit of lead `standby`, whose CRM row may
+    /// still come and stand for that hit; this later hit of the session counts only then (as it
+    /// would in a run that knew the row from the start).
+    public var standby: UInt64 = 0
 }
 
 /// A finished session, handed to the reports.
@@ -75,9 +79,22 @@ public struct Session: Equatable {
     public var conversions: [GoalReach] = []
     /// The same as a mask, to test "already reached" without a search.
     public var reached: UInt64 = 0
+    /// Goals that have a conversion on standby (nightly runs).
+    public var standbyTaken: UInt64 = 0
 
     /// Records the goals of a hit at `time`, each goal once per session.
     mutating func reach(_ goals: UInt64, at time: Int64, lead: UInt64 = 0) {
+        // Goals first reached by a hit carrying a lead id (nightly runs only tag them): the
+        // first later hit without that lead is kept on standby, in case the lead's row comes.
+        var again = goals & reached & ~standbyTaken
+        while again != 0 {
+            let i = again.trailingZeroBitCount
+            again &= again - 1
+            if let first = conversions.first(where: { $0.goal == i && $0.standby == 0 }), first.lead != 0, first.lead != lead {
+                conversions.append(GoalReach(goal: i, time: time, lead: lead, standby: first.lead))
+                standbyTaken |= 1 << UInt64(i)
+            }
+        }
         var new = goals & ~reached
         reached |= goals
         while new != 0 {
