@@ -25,18 +25,6 @@ extension IngestJob {
             let stage = self.stage!
             recorder.goalNames = aggregates.goalNames
             night.dims.bind(sources: stage.sources, internPage: { stage.internPage($0) }, pagePath: { stage.paths[Int($0)] })
-            // Every lead id and address is kept: tomorrow's export may name them.
-            evidence?.everyLead = true
-            evidence?.everyClient = true
-            if let rows = crm?.rows, let evidence {
-                // The export goes into the state before the logs are read, and its rows are let
-                // go: a full export every night must not sit in memory beside the night's logs.
-                let keys = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence,
-                                   attributor: Attributor(isDirect: { _ in false }, credit: { _ in }), bots: stage.bots)
-                try StateLeads(settings: options.crm, keyer: keyer, bots: stage.bots).upsert(rows, join: keys, db)
-                try StateLeads.supersede(db)
-                crm?.rows = []
-            }
             attributor?.history = { recorder.touchpoints(of: $0, from: $1) }
             tally = DayTally(zone: zone)
 

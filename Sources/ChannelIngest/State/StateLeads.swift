@@ -18,26 +18,37 @@ struct StateLeads {
         return "row:" + String(UInt64(bitPattern: hash("\(row.time ?? -1)|\(row.goal)|\(keys.visitor ?? 0)|\(keys.client ?? 0)|\(keys.agentVisitor ?? 0)")), radix: 16)
     }
 
-    /// Upserts the export's rows (a full export every night: rows unchanged since are
-    /// skipped). A lead whose time or join keys changed is worked out again.
-    func upsert(_ rows: [CRMRow], join: CRMJoin, _ db: Database) throws {
-        var known: [String: (fingerprint: Int64, joinKeys: Int64)] = [:]
-        try db.forEachRow("SELECT key, fingerprint, join_keys FROM leads") { known[$0[0]] = ($0[1], $0[2]) }
-        for row in rows {
+    /// Upserts an export's rows as they are read (a full export every night: rows unchanged
+    /// since are skipped by a fingerprint). A lead whose time or join keys changed is worked
+    /// out again.
+    final class Upsert {
+        let db: Database
+        let join: CRMJoin
+        /// Each known lead's fingerprints, by the hash of its key.
+        private var known: [Int64: (fingerprint: Int64, joinKeys: Int64)] = [:]
+
+        init(join: CRMJoin, _ db: Database) throws {
+            self.db = db
+            self.join = join
+            try db.forEachRow("SELECT key, fingerprint, join_keys FROM leads") { known[StateLeads.hash($0[0])] = ($0[1], $0[2]) }
+        }
+
+        func add(_ row: CRMRow) throws {
             let k = join.keys(row)
-            let key = Self.key(row, keys: k)
+            let key = StateLeads.key(row, keys: k)
             let visitor = k.visitor.map { Int64(bitPattern: $0) }
             let client = k.client.map { Int64(bitPattern: $0) }
             let agent = k.agentVisitor.map { Int64(bitPattern: $0) }
-            let joinKeys = Self.hash("\(row.time ?? -1)|\(visitor ?? 0)|\(client ?? 0)|\(agent ?? 0)")
-            let fingerprint = Self.hash("\(joinKeys)|\(row.leadID ?? "")|\(row.goal)|\(row.value ?? -1)|\(row.status.rawValue)|\(row.customerTime ?? -1)|\(row.userAgent ?? "")")
-            if let old = known[key] {
-                if old.fingerprint == fingerprint { continue }
+            let joinKeys = StateLeads.hash("\(row.time ?? -1)|\(visitor ?? 0)|\(client ?? 0)|\(agent ?? 0)")
+            let fingerprint = StateLeads.hash("\(joinKeys)|\(row.leadID ?? "")|\(row.goal)|\(row.value ?? -1)|\(row.status.rawValue)|\(row.customerTime ?? -1)|\(row.userAgent ?? "")")
+            let keyHash = StateLeads.hash(key)
+            if let old = known[keyHash] {
+                if old.fingerprint == fingerprint { return }
                 if old.joinKeys != joinKeys {
                     try db.execute(sql: "DELETE FROM lead_joins WHERE key = ?; DELETE FROM lead_credits WHERE key = ?", arguments: [key, key])
                 }
             }
-            known[key] = (fingerprint, joinKeys)
+            known[keyHash] = (fingerprint, joinKeys)
             try db.cachedStatement(sql: """
                 INSERT INTO leads(key, lead_id, time, goal, value, status, customer_time, bot_agent, visitor_key, client, agent_visitor,
                     file, line, fingerprint, join_keys, lead_hash)
@@ -49,8 +60,18 @@ struct StateLeads {
                     fingerprint = excluded.fingerprint, join_keys = excluded.join_keys, lead_hash = excluded.lead_hash
                 """).execute(arguments: [key, row.leadID, row.time, row.goal, row.value, row.status.rawValue, row.customerTime,
                                          join.botLike(row), visitor, client, agent, row.file, row.line, fingerprint, joinKeys,
-                                         row.leadID.map { Self.hash($0) }])
+                                         row.leadID.map { StateLeads.hash($0) }])
         }
+    }
+
+    /// Lead ids whose row names a log goal, with that goal's bit: the row stands for the goal
+    /// hit that carries its id, so tonight's hits of it don't convert on their own.
+    static func supersedes(goals: [String], _ db: Database) throws -> [String: UInt64] {
+        var out: [String: UInt64] = [:]
+        try db.forEachRow("SELECT lead_id, goal FROM leads WHERE lead_id IS NOT NULL") { r in
+            if let g = goals.firstIndex(of: r[1]) { out[r[0]] = 1 << UInt64(g) }
+        }
+        return out
     }
 
     /// A stable 64-bit hash of text (Swift's Hasher is seeded per process).

@@ -15,7 +15,7 @@ public final class CRMEvidence {
     private let wantedLeads: Set<String>
     /// For lead ids whose CRM row names a log goal: that goal's bit. The row stands for the
     /// goal hit that carries its id, so the hit's own conversion of that goal is not counted.
-    private let supersedes: [String: UInt64]
+    var supersedes: [String: UInt64]
     private var wantedClients = Set<UInt64>()
     private var wantedVisitors = Set<UInt64>()
     /// Earliest goal hit carrying each wanted lead id.

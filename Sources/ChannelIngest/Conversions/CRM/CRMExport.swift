@@ -31,26 +31,42 @@ public struct CRMImport {
 }
 
 public enum CRMExport {
-    /// Reads every file and merges duplicate lead ids.
+    /// Reads every file and merges duplicate lead ids (each lead once, with its last row).
     public static func read(_ settings: CRMSettings, zone: ReportTimeZone) throws -> CRMImport {
+        var rows: [CRMRow] = []
+        var result = try stream(settings, zone: zone) { rows.append($0) }
+        if result.duplicateLeadIDs > 0 {
+            var lastIndex: [String: Int] = [:]
+            for (i, r) in rows.enumerated() { if let id = r.leadID { lastIndex[id] = i } }
+            rows = rows.enumerated().filter { i, r in r.leadID.map { lastIndex[$0] == i } ?? true }.map(\.1)
+        }
+        result.rows = rows
+        return result
+    }
+
+    /// Every row of every file, in file-name then line order, handed to `each` as it is read
+    /// (duplicate lead ids included: nightly runs upsert them, so the last one wins there too).
+    /// The result has the counts and warnings, no rows.
+    public static func stream(_ settings: CRMSettings, zone: ReportTimeZone, each: (CRMRow) throws -> Void) throws -> CRMImport {
         var result = CRMImport()
         var zone = zone
-        for path in settings.files.sorted() {
-            try read(path: path, settings: settings, zone: &zone, into: &result)
-        }
-        result.rowsRead = result.rows.count
-        var lastIndex: [String: Int] = [:]
+        var seen = Set<String>()
+        var rowsRead = 0, duplicates = 0
         var example: String?
-        for (i, r) in result.rows.enumerated() {
-            guard let id = r.leadID else { continue }
-            if lastIndex.updateValue(i, forKey: id) != nil {
-                result.duplicateLeadIDs += 1
-                example = example ?? id
+        for path in settings.files.sorted() {
+            try read(path: path, settings: settings, zone: &zone, into: &result) { row in
+                rowsRead += 1
+                if let id = row.leadID, !seen.insert(id).inserted {
+                    duplicates += 1
+                    example = example ?? id
+                }
+                try each(row)
             }
         }
-        if result.duplicateLeadIDs > 0 {
-            result.rows = result.rows.enumerated().filter { i, r in r.leadID.map { lastIndex[$0] == i } ?? true }.map(\.1)
-            result.warnings.append("\(result.duplicateLeadIDs) CRM rows repeat a lead id already seen (e.g. \(example!)); each lead counts once, with its last row")
+        result.rowsRead = rowsRead
+        result.duplicateLeadIDs = duplicates
+        if duplicates > 0 {
+            result.warnings.append("\(duplicates) CRM rows repeat a lead id already seen (e.g. \(example!)); each lead counts once, with its last row")
         }
         if result.badTimes > 0 {
             result.warnings.append("\(result.badTimes) CRM rows have a time that is not a date (ISO 8601, epoch seconds\(settings.timeFormat.map { " or \($0.pattern)" } ?? ""), e.g. \(result.samples.first ?? "")); they can only join by lead id. For another layout set [crm] time_format, e.g. \"%m/%d/%Y %I:%M %p\"")
@@ -69,77 +85,100 @@ public enum CRMExport {
     }
 
     static func read(path: String, settings: CRMSettings, zone: inout ReportTimeZone, into result: inout CRMImport) throws {
+        var rows: [CRMRow] = []
+        try read(path: path, settings: settings, zone: &zone, into: &result) { rows.append($0) }
+        result.rows += rows
+    }
+
+    /// Reads one export, handing each row to `emit` as it is read (a CSV export is never all
+    /// in memory as strings; nightly runs upsert the rows as they come).
+    static func read(path: String, settings: CRMSettings, zone: inout ReportTimeZone, into result: inout CRMImport,
+                     emit: (CRMRow) throws -> Void) throws {
         let (bytes, damage) = try readAll(path)
         if let damage { result.warnings.append("\(path): \(damage.message); CRM rows read up to there") }
         let firstByte = bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
-        let table: (header: [String], records: [CSVRecords.Record])
         if firstByte == nil {
             result.warnings.append("\(path): empty CRM export, no conversions read from it")
             return
-        } else if firstByte == 0x7B {
+        }
+        var at: [CRMColumns.Field: Int]?
+        var rows = 0
+        func take(_ record: CSVRecords.Record) throws {
+            guard let at else { return }
+            rows += 1
+            try emit(row(record, at: at, path: path, settings: settings, zone: &zone, result: &result))
+        }
+        if firstByte == 0x7B {
             let (header, records, bad) = jsonLines(bytes)
             for line in bad { result.note("\(path):\(line): not a JSON object") }
             if !bad.isEmpty {
                 result.malformedLines += bad.count
                 result.warnings.append("\(path): \(bad.count) lines are not a JSON object (a JSON-lines export has one {…} per line); nothing could be read of them")
             }
-            table = (header, records)
+            if !records.isEmpty { at = try settings.columns.locate(in: header, file: path) }
+            for record in records { try take(record) }
         } else {
-            let records = CSVRecords.parse(bytes)
-            guard let header = records.first else {
+            var sawHeader = false
+            try CSVRecords.parse(bytes) { record in
+                guard sawHeader else {
+                    sawHeader = true
+                    at = try settings.columns.locate(in: record.fields.map { $0.trimmedASCIIWhitespace }, file: path)
+                    return
+                }
+                try take(record)
+            }
+            if !sawHeader {
                 result.warnings.append("\(path): empty CRM export, no conversions read from it")
                 return
             }
-            table = (header.fields.map { $0.trimmedASCIIWhitespace }, Array(records.dropFirst()))
         }
-        if table.records.isEmpty {
-            result.warnings.append("\(path): CRM export has a header but no rows")
-            return
+        if rows == 0 { result.warnings.append("\(path): CRM export has a header but no rows") }
+    }
+
+    /// One record as a row, its problems counted in `result`.
+    static func row(_ record: CSVRecords.Record, at: [CRMColumns.Field: Int], path: String, settings: CRMSettings,
+                    zone: inout ReportTimeZone, result: inout CRMImport) -> CRMRow {
+        func cell(_ f: CRMColumns.Field) -> String? {
+            guard let i = at[f], i < record.fields.count else { return nil }
+            let v = record.fields[i].trimmedASCIIWhitespace
+            return v.isEmpty ? nil : v
         }
-        let at = try settings.columns.locate(in: table.header, file: path)
-        for record in table.records {
-            func cell(_ f: CRMColumns.Field) -> String? {
-                guard let i = at[f], i < record.fields.count else { return nil }
-                let v = record.fields[i].trimmedASCIIWhitespace
-                return v.isEmpty ? nil : v
-            }
-            var row = CRMRow(file: path, line: record.line, time: nil)
-            func time(_ text: String) -> Int64? {
-                settings.timeFormat?.parse(text, zone: &zone) ?? CRMTime.parse(text, zone: &zone)
-            }
-            if let t = cell(.time) {
-                row.time = time(t)
-                if row.time == nil {
-                    result.badTimes += 1
-                    result.note("\(path):\(record.line): time \"\(t.prefix(40))\" is not a date")
-                }
-            } else {
+        var row = CRMRow(file: path, line: record.line, time: nil)
+        func time(_ text: String) -> Int64? {
+            settings.timeFormat?.parse(text, zone: &zone) ?? CRMTime.parse(text, zone: &zone)
+        }
+        if let t = cell(.time) {
+            row.time = time(t)
+            if row.time == nil {
                 result.badTimes += 1
-                result.note("\(path):\(record.line): no time")
+                result.note("\(path):\(record.line): time \"\(t.prefix(40))\" is not a date")
             }
-            row.goal = cell(.goal) ?? settings.defaultGoal
-            if let v = cell(.value) {
-                row.value = parseMoney(v)
-                if row.value == nil {
-                    result.badValues += 1
-                    result.note("\(path):\(record.line): value \"\(v.prefix(40))\" is not a number")
-                }
-            }
-            if let s = cell(.status) {
-                if let status = settings.statuses.status(of: s) {
-                    row.status = status
-                } else {
-                    result.unknownStatuses[s.lowercased(), default: 0] += 1
-                }
-            }
-            row.leadID = cell(.leadID)
-            row.visitorID = cell(.visitorID)
-            row.ip = cell(.ip)
-            row.userAgent = cell(.userAgent)
-            if let c = cell(.customerTime) { row.customerTime = time(c) }
-            if row.hasNoKey { result.rowsWithoutKey += 1 }
-            result.rows.append(row)
+        } else {
+            result.badTimes += 1
+            result.note("\(path):\(record.line): no time")
         }
+        row.goal = cell(.goal) ?? settings.defaultGoal
+        if let v = cell(.value) {
+            row.value = parseMoney(v)
+            if row.value == nil {
+                result.badValues += 1
+                result.note("\(path):\(record.line): value \"\(v.prefix(40))\" is not a number")
+            }
+        }
+        if let s = cell(.status) {
+            if let status = settings.statuses.status(of: s) {
+                row.status = status
+            } else {
+                result.unknownStatuses[s.lowercased(), default: 0] += 1
+            }
+        }
+        row.leadID = cell(.leadID)
+        row.visitorID = cell(.visitorID)
+        row.ip = cell(.ip)
+        row.userAgent = cell(.userAgent)
+        if let c = cell(.customerTime) { row.customerTime = time(c) }
+        if row.hasNoKey { result.rowsWithoutKey += 1 }
+        return row
     }
 
     /// `49`, `49.90`, `-5`, with an optional currency sign; no thousands separators (a `1,234`

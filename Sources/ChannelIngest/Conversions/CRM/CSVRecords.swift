@@ -11,10 +11,16 @@ enum CSVRecords {
     }
 
     static func parse(_ bytes: [UInt8]) -> [Record] {
+        var records: [Record] = []
+        parse(bytes) { records.append($0) }
+        return records
+    }
+
+    /// The records one at a time: a large export is never all in memory as strings.
+    static func parse(_ bytes: [UInt8], each: (Record) throws -> Void) rethrows {
         var start = 0
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
         let delimiter = guessDelimiter(bytes, from: start)
-        var records: [Record] = []
         var fields: [String] = []
         var field: [UInt8] = []
         var inQuotes = false
@@ -26,11 +32,11 @@ enum CSVRecords {
             fields.append(String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)
         }
-        func endRecord() {
+        func endRecord() throws {
             endField()
             // A blank line is no record.
-            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
-            fields.removeAll()
+            if !(fields.count == 1 && fields[0].isEmpty) { try each(Record(line: recordLine, fields: fields)) }
+            fields.removeAll(keepingCapacity: true)
             sawAny = false
         }
         while i < bytes.count {
@@ -55,7 +61,7 @@ enum CSVRecords {
                 sawAny = true
             } else if c == 0x0A || c == 0x0D {
                 if c == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A { i += 1 }
-                endRecord()
+                try endRecord()
                 line += 1
                 recordLine = line
             } else {
@@ -64,8 +70,7 @@ enum CSVRecords {
             }
             i += 1
         }
-        if sawAny || !field.isEmpty || !fields.isEmpty { endRecord() }
-        return records
+        if sawAny || !field.isEmpty || !fields.isEmpty { try endRecord() }
     }
 
     static func guessDelimiter(_ bytes: [UInt8], from start: Int) -> UInt8 {
