@@ -35,11 +35,14 @@ final class StateRecorder {
     func session(_ s: Session) {
         guarded {
             let source = try dims.stateSource(s.source, db)
+            let groups = try dims.stateGroups(s.source, db)
             let page = try dims.statePage(s.landingPage, db)
             let visitor = Int64(bitPattern: s.visitor)
             try db.cachedStatement(sql: """
-                INSERT INTO sessions(day, visitor, duration, source, page, pageviews, bounce, engaged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [zone.day(of: s.start), visitor, s.duration, source, page, s.pageviews, s.isBounce, s.isEngaged])
+                INSERT INTO sessions(day, visitor, channel, source_medium, duration, source, page, pageviews, bounce, engaged)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [zone.day(of: s.start), visitor, groups.channel, groups.sourceMedium, s.duration, source, page,
+                                         s.pageviews, s.isBounce, s.isEngaged])
             try db.cachedStatement(sql: """
                 INSERT INTO touchpoints(visitor, start, "end", source, page, pageviews, requests, assets, client, run)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

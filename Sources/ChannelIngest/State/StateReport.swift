@@ -60,26 +60,39 @@ public struct StateReport {
         return c
     }
 
-    private static let measures = "COUNT(*), COUNT(DISTINCT x.visitor), SUM(x.pageviews), SUM(x.duration), SUM(x.bounce), SUM(x.engaged)"
-    private static let fromSessions = "FROM sessions x JOIN sources s ON s.id = x.source WHERE x.day BETWEEN ? AND ?"
+    private static let measures = "COUNT(*), COUNT(DISTINCT visitor), SUM(pageviews), SUM(duration), SUM(bounce), SUM(engaged)"
 
+    /// The sessions of the range; unbounded, a plain scan (faster than the day index).
+    private var sessionsInRange: (sql: String, args: StatementArguments) {
+        from == nil && to == nil ? ("FROM sessions", []) : ("FROM sessions WHERE day BETWEEN ? AND ?", range)
+    }
+
+    /// Each query groups the sessions table alone; names are looked up after, per group.
     private func countSessions(into a: TrafficAggregates, _ db: Database) throws {
-        try db.forEachRow("SELECT s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel", range) { r in
-            a.byChannel[channel(r[0])] = counts(r, from: 1)
+        var channels: [Int64: Channel] = [:]
+        try db.forEachRow("SELECT id, name FROM channels") { channels[$0[0]] = channel($0[1]) }
+        var sourceMedia: [Int64: TrafficAggregates.SourceKey] = [:]
+        try db.forEachRow("SELECT id, channel, source, medium FROM source_media") {
+            sourceMedia[$0[0]] = TrafficAggregates.SourceKey(channel: channel($0[1]), source: $0[2], medium: $0[3])
         }
-        try db.forEachRow("SELECT s.channel, s.source, s.medium, \(Self.measures) \(Self.fromSessions) GROUP BY s.channel, s.source, s.medium", range) { r in
-            a.bySource[TrafficAggregates.SourceKey(channel: channel(r[0]), source: r[1], medium: r[2])] = counts(r, from: 3)
+        let (from, args) = sessionsInRange
+        try db.forEachRow("SELECT channel, \(Self.measures) \(from) GROUP BY channel", args) { r in
+            a.byChannel[channels[r[0]] ?? .unassigned] = counts(r, from: 1)
+        }
+        try db.forEachRow("SELECT source_medium, \(Self.measures) \(from) GROUP BY source_medium", args) { r in
+            if let k = sourceMedia[r[0]] { a.bySource[k] = counts(r, from: 1) }
         }
         // Landing pages show no users: not counting them saves the costliest part.
-        try db.forEachRow("SELECT s.channel, x.page, COUNT(*), 0, SUM(x.pageviews), SUM(x.duration), SUM(x.bounce), SUM(x.engaged) \(Self.fromSessions) GROUP BY s.channel, x.page", range) { r in
+        try db.forEachRow("SELECT channel, page, COUNT(*), 0, SUM(pageviews), SUM(duration), SUM(bounce), SUM(engaged) \(from) GROUP BY channel, page",
+                          args) { r in
             var c = counts(r, from: 2)
             c.userCount = nil
-            a.byLanding[TrafficAggregates.LandingKey(channel: channel(r[0]), page: try dims.runPage(r[1], db))] = c
+            a.byLanding[TrafficAggregates.LandingKey(channel: channels[r[0]] ?? .unassigned, page: try dims.runPage(r[1], db))] = c
         }
-        try db.forEachRow("SELECT x.day, s.channel, \(Self.measures) \(Self.fromSessions) GROUP BY x.day, s.channel", range) { r in
-            a.byDay[TrafficAggregates.DayKey(day: r[0], channel: channel(r[1]))] = counts(r, from: 2)
+        try db.forEachRow("SELECT day, channel, \(Self.measures) \(from) GROUP BY day, channel", args) { r in
+            a.byDay[TrafficAggregates.DayKey(day: r[0], channel: channels[r[1]] ?? .unassigned)] = counts(r, from: 2)
         }
-        let total = try Row.fetchOne(db, sql: "SELECT COUNT(*), COUNT(DISTINCT visitor) FROM sessions x WHERE x.day BETWEEN ? AND ?", arguments: range)!
+        let total = try Row.fetchOne(db, sql: "SELECT COUNT(*), COUNT(DISTINCT visitor) \(from)", arguments: args)!
         a.sessions = total[0]
         a.visitorCount = total[1]
     }

@@ -87,9 +87,14 @@ public final class StateStore {
                 CREATE INDEX inputs_head ON inputs(head_len, head_hash);
                 CREATE TABLE sources(id INTEGER PRIMARY KEY, source TEXT NOT NULL, medium TEXT NOT NULL,
                     campaign TEXT NOT NULL, channel TEXT NOT NULL, UNIQUE(source, medium, campaign));
+                -- The rows of traffic.csv and sources.csv, so reports group sessions without a join.
+                CREATE TABLE channels(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                CREATE TABLE source_media(id INTEGER PRIMARY KEY, channel TEXT NOT NULL, source TEXT NOT NULL,
+                    medium TEXT NOT NULL, UNIQUE(channel, source, medium));
                 CREATE TABLE pages(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
                 -- Closed sessions, kept for reports of any range (day = the day it started).
-                CREATE TABLE sessions(day INTEGER NOT NULL, visitor INTEGER NOT NULL, duration INTEGER NOT NULL,
+                CREATE TABLE sessions(day INTEGER NOT NULL, visitor INTEGER NOT NULL, channel INTEGER NOT NULL,
+                    source_medium INTEGER NOT NULL, duration INTEGER NOT NULL,
                     source INTEGER NOT NULL, page INTEGER NOT NULL, pageviews INTEGER NOT NULL,
                     bounce INTEGER NOT NULL, engaged INTEGER NOT NULL);
                 CREATE INDEX sessions_day ON sessions(day);
@@ -163,6 +168,8 @@ public final class StateStore {
 /// small integers handed out as a run meets sources and paths; the state's are rows.
 final class StateDimensions {
     private var sourceToState: [Int32: Int64] = [:]
+    /// A run source's channel and (channel, source, medium) rows in the state.
+    private var groupsOf: [Int32: (channel: Int64, sourceMedium: Int64)] = [:]
     private var pageToState: [Int32: Int64] = [:]
     private var sourceFromState: [Int64: Int32] = [:]
     private var pageFromState: [Int64: Int32] = [:]
@@ -187,6 +194,21 @@ final class StateDimensions {
         sourceToState[id] = s
         sourceFromState[s] = id
         return s
+    }
+
+    /// The state's channel and (channel, source, medium) ids of a run source.
+    func stateGroups(_ id: Int32, _ db: Database) throws -> (channel: Int64, sourceMedium: Int64) {
+        if let g = groupsOf[id] { return g }
+        let src = sources.all[Int(id)]
+        let channel = sources.channel(id).name
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO channels(name) VALUES (?)").execute(arguments: [channel])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO source_media(channel, source, medium) VALUES (?, ?, ?)")
+            .execute(arguments: [channel, src.source, src.medium])
+        let c = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM channels WHERE name = ?"), arguments: [channel])!
+        let sm = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM source_media WHERE channel = ? AND source = ? AND medium = ?"),
+                                    arguments: [channel, src.source, src.medium])!
+        groupsOf[id] = (c, sm)
+        return (c, sm)
     }
 
     func statePage(_ id: Int32, _ db: Database) throws -> Int64 {
