@@ -102,7 +102,7 @@ public struct StateReport {
         var conversions = 0.0
         try db.forEachRow("""
             SELECT model, goal, row, source, page, day, SUM(share), SUM(value) FROM credits WHERE day BETWEEN ? AND ? AND standby = 0
-            GROUP BY model, goal, row, source, page, day ORDER BY MIN(rowid)
+            GROUP BY model, goal, row, source, page, day
             """, range) { r in
             let goal = goalIndex[r[1]]!
             let share: Double = r[6]
