@@ -213,6 +213,38 @@ final class NightlyTests: XCTestCase {
         XCTAssertEqual(after, expected)
     }
 
+    /// GA4's daily export tables, one a night: a session across midnight is in both (one
+    /// `ga_session_id`) and is one session, as in one run over both tables.
+    func testGA4ExportsReadNightByNightGiveTheTablesOfOneRun() throws {
+        let dir = TempDir()
+        let fixture = LogrotateNights.root.appendingPathComponent("fixtures/formats/ga4")
+        let config = fixture.appendingPathComponent("ingest.toml").path
+        var o = IngestOptions(config: try IngestConfig.load(path: config), origin: config)
+        o.secretFile = dir.path("secret")
+        o.quiet = true
+        let older = fixture.appendingPathComponent("access.log.1.gz").path, newer = fixture.appendingPathComponent("access.log.gz").path
+        var once = o
+        once.files = [older, newer]
+        let job = IngestJob(options: once)
+        try job.run()
+        try ReportWriter.write(job: job, to: dir.path("once"))
+        var carried = 0
+        for files in [[older], [older, newer]] {
+            var n = o
+            n.files = files
+            n.statePath = dir.path("state.db")
+            let night = IngestJob(options: n)
+            try night.run(state: try StateStore(path: dir.path("state.db")))
+            try ReportWriter.write(job: night, to: dir.path("nightly"))
+            carried += night.stats.openSessions
+        }
+        XCTAssertGreaterThan(carried, 0)
+        let expected = try tables(in: dir.path("once"))
+        let got = try tables(in: dir.path("nightly"))
+        XCTAssertEqual(expected.count, 8)
+        for (name, text) in expected { XCTAssertEqual(got[name], text, name) }
+    }
+
     func testASecondRunOnTheSameStateStopsWithAMessage() throws {
         let dir = TempDir()
         let first = try StateStore(path: dir.path("state.db"))

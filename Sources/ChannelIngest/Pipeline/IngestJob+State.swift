@@ -30,6 +30,10 @@ extension IngestJob {
 
             let carried = try CarryOver.load(dims: night.dims, goalNames: aggregates.goalNames, db)
             sessionizer.restore(open: carried.open, pending: carried.pending, appliedTime: carried.appliedTime)
+            if !carried.ga4.isEmpty {
+                ga4 = GA4Sessions()
+                ga4?.restore(carried.ga4)
+            }
             let (files, totalBytes) = try planInputs()
             stats.warnings += night.warnings
             inputs += night.alreadyRead
@@ -40,20 +44,23 @@ extension IngestJob {
                 throw Self.noFormatFits(inputs[0].file, firstLine: nil)
             }
             try night.check()
-            // A GA4 export is one day's table: its sessions are complete.
-            ga4?.finish(sink: sessionSink, orphanGoal: orphanSink)
             tally?.flush(stage: stage)
             try tally?.save(families: stage.bots.families, db)
             tally = nil
 
             var left = CarryOver()
+            // A GA4 export is one day's table: sessions active in its last half hour may go on
+            // in tomorrow's (same ga_session_id); the others are complete.
+            if let ga4 {
+                left.ga4 = ga4.suspend(before: ga4.latest - options.sessionTimeout, sink: sessionSink, orphanGoal: orphanSink)
+            }
             (left.open, left.pending) = sessionizer.suspend(before: Self.earliestPossible(after: latestProgress, window: options.reorderWindow))
             left.appliedTime = sessionizer.appliedTime
             try recorder.check()
             try left.save(dims: night.dims, goalNames: aggregates.goalNames, db)
             try store.setSetting("applied_time", String(left.appliedTime), db)
             collectStats(sessionizer: sessionizer, referrers: referrers)
-            stats.openSessions = left.open.count
+            stats.openSessions = left.open.count + left.ga4.count
             stats.pendingHits = left.pending.count
 
             night.settings.sawAssets = night.settings.sawAssets || stage.assetHits > 0
@@ -158,6 +165,14 @@ extension StateReport {
         let carried = try CarryOver.load(dims: dims, goalNames: goalNames, db)
         sessionizer.restore(open: carried.open, pending: carried.pending, appliedTime: carried.appliedTime)
         sessionizer.finish()
+        if !carried.ga4.isEmpty {
+            let ga4 = GA4Sessions()
+            ga4.restore(carried.ga4)
+            ga4.finish(sink: { s in
+                recorder.session(s)
+                attributor?.add(s)
+            }, orphanGoal: { recorder.sessionless($0, goalValues: goalValues, keepEvidence: keepEvidence) })
+        }
         try recorder.check()
         if keepEvidence {
             try StateLeads.supersede(db)

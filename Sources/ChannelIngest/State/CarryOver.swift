@@ -8,15 +8,20 @@ struct CarryOver {
     var open: [Session] = []
     var pending: [VisitEvent] = []
     var appliedTime: Int64 = .min
+    /// GA4 sessions the last export may not have ended (they carry their own ids).
+    var ga4: [GA4Sessions.Carried] = []
 
     /// Replaces what the state carries with this.
     func save(dims: StateDimensions, goalNames: [String], _ db: Database) throws {
         try db.execute(sql: "DELETE FROM open_sessions; DELETE FROM pending_events")
         let session = try db.makeStatement(sql: """
-            INSERT INTO open_sessions(visitor, start, "end", source, page, pageviews, goal_hits, assets, client, conversions)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO open_sessions(visitor, start, "end", source, page, pageviews, goal_hits, assets, client, conversions,
+                ga4_key, landing_time, landing_seq, goal_events)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for s in open {
+        // The sessionizer's sessions, then GA4's (with their session key, landing and goal events).
+        let all: [(Session, GA4Sessions.Carried?)] = open.map { ($0, nil) } + ga4.map { ($0.session, $0) }
+        for (s, carried) in all {
             let conversions = s.conversions.map { c -> [String: Any] in
                 var d: [String: Any] = ["goal": goalNames[c.goal], "time": c.time]
                 if let v = c.value { d["value"] = v }
@@ -25,9 +30,15 @@ struct CarryOver {
                 return d
             }
             let json = String(decoding: try JSONSerialization.data(withJSONObject: conversions), as: UTF8.self)
+            var goalEvents: String?
+            if let carried {
+                let list = carried.goalEvents.map { ["time": $0.time, "seq": $0.seq, "goals": Self.names(of: $0.goals, goalNames)] as [String: Any] }
+                goalEvents = String(decoding: try JSONSerialization.data(withJSONObject: list), as: UTF8.self)
+            }
             try session.execute(arguments: [Int64(bitPattern: s.visitor), s.start, s.end, try dims.stateSource(s.source, db),
                                             try dims.statePage(s.landingPage, db), s.pageviews, s.goalHits, s.assets,
-                                            Int64(bitPattern: s.client), json])
+                                            Int64(bitPattern: s.client), json, carried.map { Int64(bitPattern: $0.key) },
+                                            carried?.landing.time, carried?.landing.seq, goalEvents])
         }
         let event = try db.makeStatement(sql: """
             INSERT INTO pending_events(time, seq, visitor, origin, page, kind, goals, client, lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -61,7 +72,21 @@ struct CarryOver {
                                                lead: UInt64(bitPattern: (d["lead"] as? NSNumber)?.int64Value ?? 0), standby: standby))
                 if standby != 0 { s.standbyTaken |= 1 << UInt64(g) } else { s.reached |= 1 << UInt64(g) }
             }
-            c.open.append(s)
+            if let key = r["ga4_key"] as Int64? {
+                let json: String = r["goal_events"] ?? "[]"
+                let list = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []
+                let events = list.compactMap { d -> VisitEvent? in
+                    guard let t = (d["time"] as? NSNumber)?.int64Value, let q = (d["seq"] as? NSNumber)?.int64Value else { return nil }
+                    var goals: UInt64 = 0
+                    for n in d["goals"] as? [String] ?? [] { if let g = goalIndex[n] { goals |= 1 << UInt64(g) } }
+                    return VisitEvent(time: t, seq: q, visitor: s.visitor, origin: ReferrerClassifier.none, page: -1,
+                                      isPageview: false, goals: goals, isGoalHit: true)
+                }
+                c.ga4.append(GA4Sessions.Carried(key: UInt64(bitPattern: key), session: s,
+                                                 landing: (r["landing_time"], r["landing_seq"]), goalEvents: events))
+            } else {
+                c.open.append(s)
+            }
         }
         // Negative sequence numbers: these arrived before anything this run reads.
         let base = Int64.min / 2

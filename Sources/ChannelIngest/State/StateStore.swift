@@ -119,7 +119,8 @@ public final class StateStore {
                 -- What the last run left open, taken up by the next.
                 CREATE TABLE open_sessions(visitor INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
                     source INTEGER NOT NULL, page INTEGER NOT NULL, pageviews INTEGER NOT NULL, goal_hits INTEGER NOT NULL,
-                    assets INTEGER NOT NULL, client INTEGER NOT NULL, conversions TEXT NOT NULL);
+                    assets INTEGER NOT NULL, client INTEGER NOT NULL, conversions TEXT NOT NULL,
+                    ga4_key INTEGER, landing_time INTEGER, landing_seq INTEGER, goal_events TEXT);
                 CREATE TABLE pending_events(time INTEGER NOT NULL, seq INTEGER NOT NULL, visitor INTEGER NOT NULL,
                     origin INTEGER NOT NULL, page INTEGER NOT NULL, kind INTEGER NOT NULL, goals TEXT NOT NULL,
                     client INTEGER NOT NULL, lead INTEGER NOT NULL);

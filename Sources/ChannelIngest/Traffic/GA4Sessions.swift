@@ -15,18 +15,35 @@ public final class GA4Sessions {
     /// Goal events of sessions that have no page view (yet), to count if none comes.
     private var goalEvents: [[VisitEvent]] = []
     public private(set) var goalHitsWithoutSession = 0
+    private var keys: [UInt64] = []
+    /// The latest event time added.
+    public private(set) var latest: Int64 = .min
 
     public init() {}
 
+    /// A session a nightly run hands to the next, whole: tomorrow's export may continue it
+    /// (a GA4 session that crosses midnight is in two daily tables, with one `ga_session_id`).
+    public struct Carried {
+        public var key: UInt64
+        public var session: Session
+        public var landing: (time: Int64, seq: Int64)
+        public var goalEvents: [VisitEvent]
+    }
+
     public func add(_ e: VisitEvent, sessionID: UInt64, value: Double?) {
         guard e.isPageview || e.isGoalHit else { return }
-        let key = mix64(e.visitor &+ sessionID &* 0x9E37_79B9_7F4A_7C15)
+        add(e, key: mix64(e.visitor &+ sessionID &* 0x9E37_79B9_7F4A_7C15), value: value)
+    }
+
+    private func add(_ e: VisitEvent, key: UInt64, value: Double?) {
+        latest = max(latest, e.time)
         let i: Int
         if let k = index[key] {
             i = Int(k)
         } else {
             i = sessions.count
             index[key] = Int32(i)
+            keys.append(key)
             sessions.append(Session(visitor: e.visitor, start: e.time, end: e.time, source: TrafficSources.direct,
                                     landingPage: -1, pageviews: 0, goalHits: 0))
             landing.append((.max, .max))
@@ -85,6 +102,38 @@ public final class GA4Sessions {
         sessions.removeAll()
         landing.removeAll()
         goalEvents.removeAll()
+        keys.removeAll()
         index = VisitorTable<Int32>()
+    }
+
+    /// A nightly run's end: sessions whose last event is at or after `cutoff` may go on in the
+    /// next export and are handed back; the rest are finished.
+    public func suspend(before cutoff: Int64, sink: (Session) -> Void, orphanGoal: (VisitEvent) -> Void) -> [Carried] {
+        var carried: [Carried] = []
+        var keep = [Bool](repeating: false, count: sessions.count)
+        for i in sessions.indices where sessions[i].end >= cutoff {
+            keep[i] = true
+            carried.append(Carried(key: keys[i], session: sessions[i], landing: landing[i], goalEvents: goalEvents[i]))
+        }
+        let all = (sessions, landing, goalEvents)
+        sessions = []; landing = []; goalEvents = []; keys = []
+        index = VisitorTable<Int32>()
+        for i in all.0.indices where !keep[i] {
+            sessions.append(all.0[i]); landing.append(all.1[i]); goalEvents.append(all.2[i]); keys.append(0)
+        }
+        finish(sink: sink, orphanGoal: orphanGoal)
+        return carried
+    }
+
+    /// Takes up sessions a previous run handed on.
+    public func restore(_ carried: [Carried]) {
+        for c in carried {
+            index[c.key] = Int32(sessions.count)
+            keys.append(c.key)
+            sessions.append(c.session)
+            landing.append(c.landing)
+            goalEvents.append(c.goalEvents)
+            latest = max(latest, c.session.end)
+        }
     }
 }
