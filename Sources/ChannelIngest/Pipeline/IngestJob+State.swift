@@ -87,7 +87,7 @@ extension IngestJob {
             try checkMalformed()
         }
         // The tables: everything the state holds, as a one-off run over every input so far.
-        let result = try StateReport.make(store: store, options: options, keyer: keyer, bots: stage.bots, sources: stage.sources)
+        let result = try StateReport.make(store: store, keyer: keyer, bots: stage.bots, sources: stage.sources)
         report = result
         aggregates = result.aggregates
         crmOutcome = result.outcome
@@ -121,7 +121,7 @@ extension IngestJob {
 extension StateReport {
     /// Closes what the state holds open and counts the days `from`…`to` (nil: all), in a
     /// transaction that is rolled back.
-    static func make(store: StateStore, options: IngestOptions, keyer: VisitorKeyer, bots: BotFilter, sources: TrafficSources,
+    static func make(store: StateStore, keyer: VisitorKeyer, bots: BotFilter, sources: TrafficSources,
                      from: Int64? = nil, to: Int64? = nil, model: AttributionModel? = nil) throws -> Result {
         try store.scratch { db in
             guard let settings = try StateSettings.load(db) else {
@@ -190,7 +190,7 @@ extension StateReport {
     /// (every source in the state keeps the channel it was stored with).
     public static func make(store: StateStore, model: AttributionModel?, from: Int64?, to: Int64?) throws -> Result {
         let sources = TrafficSources(rules: ChannelRules(lists: try SourceLists.builtIn()))
-        return try make(store: store, options: IngestOptions(), keyer: VisitorKeyer.random(), bots: try BotFilter.builtIn(extra: [:]),
+        return try make(store: store, keyer: VisitorKeyer.random(), bots: try BotFilter.builtIn(extra: [:]),
                         sources: sources, from: from, to: to, model: model)
     }
 }
