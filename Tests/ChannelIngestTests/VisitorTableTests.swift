@@ -34,6 +34,31 @@ final class VisitorTableTests: XCTestCase {
         XCTAssertNil(table[2 &* 0x1_0000_0001])
     }
 
+    /// `updateAll` maps every value once and drops the ones mapped to nil, key 0 included,
+    /// also when the dropped keys sit in the middle of probe runs.
+    func testUpdateAllMapsAndDrops() {
+        var table = VisitorTable<Int>(capacity: 4)
+        var reference: [UInt64: Int] = [:]
+        // Keys 0..<3000 times a constant: many share runs; 0 is the special key.
+        for i in 0..<3000 {
+            let key = UInt64(i) &* 0x1_0000_0001
+            table[key] = i
+            reference[key] = i
+        }
+        var calls = 0
+        table.updateAll { v in
+            calls += 1
+            return v % 3 == 0 ? nil : v * 10
+        }
+        XCTAssertEqual(calls, 3000)
+        // 1000 of 0..<3000 are multiples of 3 (0 among them): 2000 stay.
+        XCTAssertEqual(table.count, 2000)
+        XCTAssertNil(table[0])
+        for (k, v) in reference {
+            XCTAssertEqual(table[k], v % 3 == 0 ? nil : v * 10, "key \(k)")
+        }
+    }
+
     func testUpdateValueReturnsTheOldOne() {
         var t = VisitorTable<String>()
         XCTAssertNil(t.updateValue("a", forKey: 7))

@@ -9,10 +9,12 @@
 /// CRM rows are attributed after the last session closed (`attribute(visitor:at:…)`), so the
 /// touchpoints they may reach are kept from `keepFrom` on.
 public final class Attributor {
-    /// A session as attribution and the lead-quality checks see it.
+    /// A session as attribution and the lead-quality checks see it: 32 bytes, since the
+    /// lookback window holds one per session of the last 90 days.
     public struct Touchpoint: Equatable {
         public var start: Int64
-        public var end: Int64
+        /// Seconds from start to end (clamped: UInt32 spans 136 years).
+        private var length: UInt32
         public var source: Int32
         public var landingPage: Int32
         public var pageviews: Int32
@@ -21,7 +23,18 @@ public final class Attributor {
         /// Asset hits (css, images, …) seen while the session was open.
         public var assets: Int32
 
-        public var duration: Int64 { end - start }
+        public init(start: Int64, end: Int64, source: Int32, landingPage: Int32, pageviews: Int32, requests: Int32, assets: Int32) {
+            self.start = start
+            length = UInt32(clamping: max(0, end &- start))
+            self.source = source
+            self.landingPage = landingPage
+            self.pageviews = pageviews
+            self.requests = requests
+            self.assets = assets
+        }
+
+        public var end: Int64 { start &+ Int64(length) }
+        public var duration: Int64 { Int64(length) }
     }
 
     /// One model's share of one conversion, for one session.
@@ -133,24 +146,28 @@ public final class Attributor {
     }
 
     /// Drops touchpoints no later conversion can reach (older than the newest session start
-    /// minus the window, and than `keepFrom`), and visitors left with none.
+    /// minus the window, and than `keepFrom`), and visitors left with none. In place: the
+    /// window's arrays are the run's largest, and a second copy would double the peak.
     private func compact() {
         let cutoff = min(latest - lookback, keepFrom)
         var newIndex = [Int32](repeating: -1, count: touchpoints.count)
-        var kept: [Touchpoint] = []
-        var keptPrevious: [Int32] = []
-        kept.reserveCapacity(touchpoints.count / 2)
-        for (i, t) in touchpoints.enumerated() where t.start >= cutoff {
-            newIndex[i] = Int32(kept.count)
-            kept.append(t)
+        var kept = 0
+        for i in touchpoints.indices where touchpoints[i].start >= cutoff {
+            // A touchpoint's previous one is always earlier in the array, so it has its new
+            // index already; writing at `kept` <= i only overwrites entries already moved.
             let p = previous[i]
-            keptPrevious.append(p >= 0 ? newIndex[Int(p)] : -1)
+            newIndex[i] = Int32(kept)
+            touchpoints[kept] = touchpoints[i]
+            previous[kept] = p >= 0 ? newIndex[Int(p)] : -1
+            kept += 1
         }
-        var moved = VisitorTable<Int32>(capacity: latestOf.count)
-        for (visitor, old) in latestOf.entries where newIndex[Int(old)] >= 0 { moved[visitor] = newIndex[Int(old)] }
-        latestOf = moved
-        touchpoints = kept
-        previous = keptPrevious
-        compactAt = max(minimumCompaction, 2 * kept.count)
+        touchpoints.removeLast(touchpoints.count - kept)
+        previous.removeLast(previous.count - kept)
+        latestOf.updateAll { newIndex[Int($0)] >= 0 ? newIndex[Int($0)] : nil }
+        // Half as many again as are kept before the next pass, and no more room than that
+        // (an array left to grow by doubling would reserve up to twice as much).
+        compactAt = max(minimumCompaction, kept + kept / 2)
+        touchpoints.reserveCapacity(compactAt)
+        previous.reserveCapacity(compactAt)
     }
 }

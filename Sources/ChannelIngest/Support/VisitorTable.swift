@@ -124,6 +124,20 @@ struct VisitorTable<Value> {
         return out
     }
 
+    /// Replaces every value by `transform(value)` and removes the entries it returns nil for,
+    /// in place: no second table, only the list of keys removed.
+    mutating func updateAll(_ transform: (Value) -> Value?) {
+        if let z = zeroValue {
+            zeroValue = transform(z)
+            if zeroValue == nil { count -= 1 }
+        }
+        var gone: [UInt64] = []
+        for i in keys.indices where keys[i] != 0 {
+            if let v = transform(values[i]!) { values[i] = v } else { gone.append(keys[i]) }
+        }
+        for k in gone { remove(k) }
+    }
+
     /// Keeps only the entries `keep` returns true for.
     mutating func removeAll(where drop: (UInt64, Value) -> Bool) {
         for (k, v) in entries where drop(k, v) { self[k] = nil }
