@@ -104,3 +104,23 @@ public final class BotFilter: @unchecked Sendable {
         ua.withSpan { classify($0) }.map { families[Int($0)] }
     }
 }
+
+/// `BotFilter.classify` remembered per distinct User-Agent (by its 64-bit hash), for callers
+/// that ask about the same few agents again and again: a CRM export's rows carry the agents of
+/// a site's few hundred browser builds, and each uncached answer scans every pattern.
+final class BotVerdicts {
+    private let bots: BotFilter
+    private var known = VisitorTable<Bool>(capacity: 1024)
+
+    init(_ bots: BotFilter) { self.bots = bots }
+
+    func isBot(_ ua: ByteSpan) -> Bool {
+        let h = ua.hashValue64
+        if let v = known[h] { return v }
+        let v = bots.classify(ua) != nil
+        // Hostile exports could hold a new agent per row: start over rather than grow forever.
+        if known.count >= 100_000 { known = VisitorTable(capacity: 1024) }
+        known[h] = v
+        return v
+    }
+}

@@ -41,14 +41,14 @@ public struct CRMJoin {
     let keyer: VisitorKeyer
     let evidence: CRMEvidence
     let attributor: Attributor
-    let bots: BotFilter
+    let bots: BotVerdicts
 
     public init(settings: CRMSettings, keyer: VisitorKeyer, evidence: CRMEvidence, attributor: Attributor, bots: BotFilter) {
         self.settings = settings
         self.keyer = keyer
         self.evidence = evidence
         self.attributor = attributor
-        self.bots = bots
+        self.bots = BotVerdicts(bots)
     }
 
     /// Where a row joined.
@@ -226,7 +226,7 @@ public struct CRMJoin {
     /// The export's User-Agent is on the bot list.
     func botLike(_ row: CRMRow) -> Bool {
         guard let ua = row.userAgent else { return false }
-        return ua.withSpan { bots.classify($0) } != nil
+        return ua.withSpan { bots.isBot($0) }
     }
 
     /// No session (a form posted without a page), one pageview under 10 s, or dozens of
