@@ -99,7 +99,7 @@ final class EndToEndTests: XCTestCase {
             }
             let got = try XCTUnwrap(job.aggregates.byDay[TrafficAggregates.DayKey(day: day, channel: channel)])
             XCTAssertEqual(got.sessions, d["sessions"] as? Int)
-            XCTAssertEqual(got.users.count, d["users"] as? Int)
+            XCTAssertEqual(got.distinctUsers, d["users"] as? Int)
             XCTAssertEqual(got.conversions, Double(d["conversions"] as! Int))
         }
     }

@@ -20,6 +20,62 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(direct.durationSeconds, 1800)
     }
 
+    /// Past days keep a count of users instead of their visitor keys, and a day stays open
+    /// while a session that started on it is open: counts equal what the keys would give.
+    func testPastDaysCloseTheirUsersWithTheSameCounts() throws {
+        let c = "198.51.100.3"
+        var lines: [String] = []
+        // Day 0: a and b (twice each); day 1: a again and c; b keeps one session going from
+        // day 1 23:50 into day 2 with a hit every 20 minutes until day 3 00:10.
+        lines += [line(a, day0 + 100, "/"), line(b, day0 + 200, "/"), line(a, day0 + 9000, "/"), line(b, day0 + 9100, "/")]
+        lines += [line(a, day0 + 86400 + 100, "/"), line(c, day0 + 86400 + 200, "/")]
+        var t = day0 + 2 * 86400 - 600
+        while t <= day0 + 3 * 86400 + 600 {
+            lines.append(line(b, t, "/"))
+            t += 1200
+        }
+        // Day 4: c, so that the run's time passes every other day.
+        lines.append(line(c, day0 + 4 * 86400 + 100, "/"))
+        let job = try runJob([lines])
+        let day = { (d: Int64) in job.aggregates.byDay[.init(day: day0 / 86400 + d, channel: .direct)] }
+        // Day 0: a and b, 2 users in 4 sessions; day 1: a, c and b's long session (started on
+        // day 1); days 2 and 3 have none; day 4: c.
+        XCTAssertEqual(day(0)?.sessions, 4)
+        XCTAssertEqual(day(0)?.distinctUsers, 2)
+        XCTAssertEqual(day(1)?.sessions, 3)
+        XCTAssertEqual(day(1)?.distinctUsers, 3)
+        XCTAssertNil(day(2))
+        XCTAssertEqual(day(4)?.distinctUsers, 1)
+        // Days 0 and 1 ended before the run did: their keys are gone, their counts kept.
+        XCTAssertEqual(day(0)?.userCount, 2)
+        XCTAssertEqual(day(0)?.users.count, 0)
+        XCTAssertEqual(day(1)?.userCount, 3)
+        // The last day is never closed (its sessions close at the end of the run).
+        XCTAssertNil(day(4)?.userCount)
+    }
+
+    /// A day whose session is still open is not closed, however many days later it is.
+    func testADayWithAnOpenSessionStaysOpen() {
+        let zone = try! ReportTimeZone("UTC")
+        let aggregates = TrafficAggregates(sources: TrafficSources(rules: ChannelRules(lists: try! SourceLists.builtIn())), zone: zone)
+        let s = { (v: UInt64, start: Int64) in Session(visitor: v, start: start, end: start, source: TrafficSources.direct, landingPage: 0, pageviews: 1, goalHits: 0) }
+        aggregates.add(s(1, day0))
+        aggregates.add(s(2, day0 + 86400))
+        // An open session started on day 0: day 0 stays, day 1 closes.
+        aggregates.closeDays(before: day0 + 5 * 86400) { body in body(day0 + 50) }
+        let row = { (d: Int64) in aggregates.byDay[.init(day: day0 / 86400 + d, channel: .direct)]! }
+        XCTAssertNil(row(0).userCount)
+        XCTAssertEqual(row(1).userCount, 1)
+        // Visitor 1 again on day 0 (the open session closing): still one user there.
+        aggregates.add(s(1, day0 + 50))
+        aggregates.closeDays(before: day0 + 5 * 86400) { _ in }
+        XCTAssertEqual(row(0).userCount, 1)
+        XCTAssertEqual(row(0).sessions, 2)
+        // A session for a closed day (only a late event makes one) counts as a user of its own.
+        aggregates.add(s(2, day0 + 86400 + 10))
+        XCTAssertEqual(row(1).userCount, 2)
+    }
+
     func testNewCampaignSplitsSameCampaignDoesNot() throws {
         let job = try runJob([[
             line(a, day0, "/", ref: "https://www.google.com/"),

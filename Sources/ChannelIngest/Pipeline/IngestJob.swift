@@ -189,6 +189,11 @@ public final class IngestJob {
         var active: [InputFile] = []
         var next = 0
         var hit = Hit()
+        // Daily users are closed as days end, unless a session may still come for a past day
+        // from an input read later: GA4 exports (sessions of their own, handed over at the
+        // end) and inputs whose format is only known once read. Nightly runs count in SQLite.
+        let closesDays = nightly == nil && pending.allSatisfy { $0.detected && $0.format != nil && $0.format != .ga4 }
+        var nextDayCheck = Int64.min
         while true {
             while next < pending.count,
                   active.isEmpty || (pending[next].firstTime ?? .min) <= active.map(\.progress.value).min()! &+ window {
@@ -226,6 +231,11 @@ public final class IngestJob {
             // still be preceded by lines not yet written, so it waits in the state.
             if nightly != nil { watermark = min(watermark, Self.earliestPossible(after: latestProgress, window: window)) }
             sessionizer.advance(to: watermark)
+            // Hourly in log time: a day is closed at most an hour after its last session.
+            if closesDays, sessionizer.lateEvents == 0, sessionizer.appliedTime != .min, sessionizer.appliedTime >= nextDayCheck {
+                nextDayCheck = sessionizer.appliedTime + 3600
+                aggregates.closeDays(before: sessionizer.appliedTime, openStarts: sessionizer.forEachOpenStart)
+            }
         }
     }
 

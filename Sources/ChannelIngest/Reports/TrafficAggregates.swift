@@ -16,7 +16,8 @@ public final class TrafficAggregates {
         public var conversions = 0.0
         public var value = 0.0
         public var users = Set<UInt64>()
-        /// Distinct users counted elsewhere (a report from the state counts them in SQLite).
+        /// Distinct users counted elsewhere (a report from the state counts them in SQLite),
+        /// or counted already: the row of a day closed by `closeDays` keeps only its count.
         public var userCount: Int?
         public var distinctUsers: Int { userCount ?? users.count }
 
@@ -28,7 +29,20 @@ public final class TrafficAggregates {
             durationSeconds += s.duration
             if s.isBounce { bounces += 1 }
             if s.isEngaged { engaged += 1 }
-            if countUsers { users.insert(s.visitor) }
+            guard countUsers else { return }
+            if userCount == nil {
+                users.insert(s.visitor)
+            } else {
+                // A session of a closed day can only come from an event later than the
+                // reorder window (the run warns of those): counted as a user of its own.
+                userCount! += 1
+            }
+        }
+
+        /// Keeps the number of users and lets go of their keys.
+        mutating func closeUsers() {
+            userCount = users.count
+            users = []
         }
     }
 
@@ -190,6 +204,19 @@ public final class TrafficAggregates {
         byLanding[LandingKey(channel: channel, page: s.landingPage), default: Counts()].add(s, countUsers: false)
         byDay[DayKey(day: zone.day(of: s.start), channel: channel), default: Counts()].add(s)
         visitors.insert(s.visitor)
+    }
+
+    /// Closes the daily rows of days before `time` that no session in `openStarts` started
+    /// on: their users are final, so their visitor sets give way to counts. Called as the
+    /// applied time moves on, it keeps the daily sets to the days still in progress, where
+    /// they would otherwise grow with every day of the input.
+    public func closeDays(before time: Int64, openStarts: (_ body: (Int64) -> Void) -> Void) {
+        let today = zone.day(of: time)
+        let candidates = byDay.compactMap { $0.key.day < today && $0.value.userCount == nil ? $0.key : nil }
+        guard !candidates.isEmpty else { return }
+        var busy = Set<Int64>()
+        openStarts { busy.insert(zone.day(of: $0)) }
+        for key in candidates where !busy.contains(key.day) { byDay[key]!.closeUsers() }
     }
 
     private func sourceKey(_ id: Int32) -> SourceKey {

@@ -124,6 +124,12 @@ struct VisitorTable<Value> {
         return out
     }
 
+    /// Calls `body` with every value, in no particular order, without copying the table.
+    func forEachValue(_ body: (Value) -> Void) {
+        if let z = zeroValue { body(z) }
+        for i in keys.indices where keys[i] != 0 { body(values[i]!) }
+    }
+
     /// Replaces every value by `transform(value)` and removes the entries it returns nil for,
     /// in place: no second table, only the list of keys removed.
     mutating func updateAll(_ transform: (Value) -> Value?) {

@@ -89,6 +89,12 @@ public final class Sessionizer {
         self.appliedTime = max(self.appliedTime, appliedTime)
     }
 
+    /// The start of every open session (no order): sessions closed from now on start at one
+    /// of these, or at or after `appliedTime` unless an event comes late.
+    public func forEachOpenStart(_ body: (Int64) -> Void) {
+        open.forEachValue { body($0.start) }
+    }
+
     private func apply(_ e: VisitEvent) {
         if e.time < appliedTime { lateEvents += 1 } else { appliedTime = e.time }
         closeExpired(before: appliedTime)
