@@ -55,6 +55,73 @@ final class ReadingPathTests: XCTestCase {
         XCTAssertEqual(plain.keys.sorted(), ["attribution.csv", "bots.csv", "conversions.csv", "daily.csv", "landing_pages.csv", "lead_quality.csv", "sources.csv", "traffic.csv"])
     }
 
+    /// The same traffic with every chunk parsed by the consumer instead of the reader thread
+    /// (what happens to some chunks when parsing is the slower side): the same tables.
+    func testChunksParsedByTheConsumerGiveTheSameTables() throws {
+        let text = Self.traffic(seed: 8, visitors: 300, days: 3).joined(separator: "\n") + "\n"
+        let dir = TempDir()
+        let path = dir.write("access.log.gz", bytes: gzipBytes(text))
+        let byReader = try tables(files: [path])
+        LineReader.alwaysHandOver = true
+        defer { LineReader.alwaysHandOver = false }
+        let byConsumer = try tables(files: [path])
+        XCTAssertEqual(byConsumer, byReader)
+        XCTAssertEqual(byReader.count, 8)
+    }
+
+    /// A chunk of more than `maxLinesPerChunk` short lines, parsed by the consumer in batches:
+    /// line numbers run on across the batches, as when the reader cuts the chunk.
+    func testBatchesKeepLineNumbers() throws {
+        // Common-format lines of 63 bytes and short malformed ones: the first 1 MiB chunk
+        // holds more than 16,384 lines.
+        let valid = "1.2.3.4 - - [02/Mar/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1"
+        XCTAssertEqual(valid.utf8.count, 63)
+        var lines: [String] = []
+        for i in 0..<16_000 { lines.append(i % 2 == 0 ? valid : "x") }
+        lines += [String](repeating: valid, count: 400)
+        lines += ["bad1", "bad2", "bad3", "bad4", "bad5", "bad6"]
+        lines += [String](repeating: valid, count: 20_000)
+        let dir = TempDir()
+        let path = dir.write("common.log", lines.joined(separator: "\n") + "\n")
+        for handOver in [false, true] {
+            LineReader.alwaysHandOver = handOver
+            defer { LineReader.alwaysHandOver = false }
+            let job = try runJob([], configure: { $0.files = [path]; $0.format = .common })
+            XCTAssertEqual(job.stats.lines, 36_406, "hand over: \(handOver)")
+            XCTAssertEqual(job.stats.hits, 28_400)
+            XCTAssertEqual(job.stats.malformed, 8_006)
+            // The first five malformed lines are sampled with their line numbers: the "x" lines
+            // 2, 4, 6, 8, 10. The "bad" lines come after 16,400 lines, in the second batch.
+            XCTAssertEqual(job.stats.malformedSamples.map(\.line), [2, 4, 6, 8, 10])
+        }
+    }
+
+    /// `parseMore` walks a chunk handed over unparsed in batches of `maxLinesPerChunk` lines,
+    /// every line once, in order.
+    func testParseMoreWalksAChunkInBatches() throws {
+        let expected = (0..<20_000).map { "x\($0)" }
+        let dir = TempDir()
+        LineReader.alwaysHandOver = true
+        defer { LineReader.alwaysHandOver = false }
+        let reader = LineReader(input: try DecompressedInput(path: dir.write("x.log", expected.joined(separator: "\n") + "\n")),
+                                format: .common, shareParsing: true)
+        reader.start()
+        var seen: [String] = []
+        var batches: [Int] = []
+        while let chunk = reader.next() {
+            XCTAssertEqual(chunk.parsedEnd, 0)
+            XCTAssertTrue(reader.parseMore(chunk))
+            repeat {
+                batches.append(chunk.parsed.count)
+                for r in chunk.parsed { seen.append(r.line.span(in: UnsafePointer(chunk.storage)).string) }
+            } while reader.parseMore(chunk)
+            reader.recycle(chunk)
+        }
+        // About 129 KB: one chunk, 16,384 lines and then the other 3,616.
+        XCTAssertEqual(batches, [16_384, 3_616])
+        XCTAssertEqual(seen, expected)
+    }
+
     /// Runs the job over `files` with two goals and returns every CSV table's text by name.
     private func tables(files: [String]) throws -> [String: String] {
         let job = try runJob([], configure: {

@@ -16,8 +16,11 @@ public final class LineChunk {
     /// malformed line; we keep only its first bytes as a sample.
     public var oversizedLinesBefore: [[UInt8]] = []
     /// The chunk's lines, parsed on the reader thread (when it was given a format or told to
-    /// detect one).
+    /// detect one), or a batch of them parsed by the consumer (`LineReader.parseMore`).
     public var parsed: [ParsedLine] = []
+    /// How far `parsed` (and the batches before it) reach: `count` once every line is parsed.
+    /// A chunk handed over unparsed starts at 0 and the consumer parses it batch by batch.
+    public var parsedEnd = 0
     /// Set on the first chunk of an input whose format the reader detected.
     public var detection: FormatDetection = .notRun
 
@@ -43,12 +46,12 @@ public final class LineChunk {
         _ = forEachLine(limit: .max, body, oversized: oversized)
     }
 
-    /// The same for at most `limit` lines; returns the number of bytes they take (up to the
-    /// start of the first line not visited).
+    /// The same for at most `limit` lines from byte `start` (a line start); returns where the
+    /// first line not visited starts.
     @inline(__always)
-    public func forEachLine(limit: Int, _ body: (ByteSpan) -> Void, oversized: (ByteSpan) -> Void) -> Int {
-        var p = UnsafePointer(storage)
-        let end = p + count
+    public func forEachLine(from start: Int = 0, limit: Int, _ body: (ByteSpan) -> Void, oversized: (ByteSpan) -> Void) -> Int {
+        var p = UnsafePointer(storage) + start
+        let end = UnsafePointer(storage) + count
         var n = 0
         while p < end && n < limit {
             let rest = end - p

@@ -7,6 +7,13 @@ import Foundation
 /// chunks over through a bounded queue; the main thread hands them back when done. A line over
 /// `maxLineLength` is never buffered whole: its first bytes are kept as a sample and the rest is
 /// skipped up to the next newline.
+///
+/// Parsing goes where there is time for it (`shareParsing`): when nothing is queued for the
+/// consumer (it is waiting, or will be once done with its chunk), the reader hands the chunk it
+/// just inflated over unparsed and goes back to inflating, and the consumer parses it
+/// (`parseMore`). So when inflating and parsing are the slower side (JSON
+/// lines), the consumer takes part of the parsing; when the consumer is the slower side, the
+/// reader parses everything, as before.
 public final class LineReader {
     public static let chunkSize = 1 << 20
     public static let maxLineLength = 64 * 1024
@@ -24,12 +31,20 @@ public final class LineReader {
     private let setup: FormatSetup
     /// Detect the format from the first chunk (stdin and pipes, which can't be peeked).
     private var detect: Bool
+    /// Hand chunks over unparsed while the consumer waits (see above).
+    private let shareParsing: Bool
+    /// The consumer is blocked in `next()` (under `condition`).
+    private var consumerWaiting = false
+    /// The consumer's own parser: parsers keep scratch state, so each thread has one.
+    private var consumerParser: LineParser?
 
-    public init(input: DecompressedInput, queueDepth: Int = 4, format: LogFormat? = nil, setup: FormatSetup = FormatSetup(), detect: Bool = false) {
+    public init(input: DecompressedInput, queueDepth: Int = 4, format: LogFormat? = nil, setup: FormatSetup = FormatSetup(),
+                detect: Bool = false, shareParsing: Bool = false) {
         self.input = input
         self.format = format
         self.setup = setup
         self.detect = detect
+        self.shareParsing = shareParsing
         for _ in 0..<queueDepth { free.append(LineChunk(capacity: LineReader.chunkSize)) }
     }
 
@@ -47,14 +62,31 @@ public final class LineReader {
     public func next() -> LineChunk? {
         condition.lock()
         defer { condition.unlock() }
-        while ready.isEmpty && !done { condition.wait() }
+        while ready.isEmpty && !done {
+            consumerWaiting = true
+            condition.wait()
+        }
+        consumerWaiting = false
         if ready.isEmpty { return nil }
         return ready.removeFirst()
+    }
+
+    /// Parses the next batch (at most `maxLinesPerChunk` lines) of a chunk handed over
+    /// unparsed into `chunk.parsed`, replacing the batch before it; false once every line of
+    /// the chunk has been parsed. Consumer thread only.
+    public func parseMore(_ chunk: LineChunk) -> Bool {
+        guard chunk.parsedEnd < chunk.count, let format else { return false }
+        if consumerParser == nil { consumerParser = setup.parser(for: format) }
+        chunk.parsed.removeAll(keepingCapacity: true)
+        chunk.arena.reset()
+        chunk.parsedEnd = Self.parse(chunk, from: chunk.parsedEnd, with: &consumerParser)
+        return true
     }
 
     /// Gives a chunk back for reuse once its lines are processed.
     public func recycle(_ chunk: LineChunk) {
         chunk.count = 0
+        chunk.parsedEnd = 0
         chunk.arena.reset()
         chunk.oversizedLinesBefore.removeAll(keepingCapacity: true)
         chunk.parsed.removeAll(keepingCapacity: true)
@@ -134,6 +166,10 @@ public final class LineReader {
                     inputDone = skipToNextLine(into: &carry)
                 }
             }
+            if handOverUnparsed(chunk) {
+                publish(chunk, finished: false)
+                continue
+            }
             // Lines beyond the per-chunk cap go back in front of the carry for the next chunk.
             let used = parse(chunk)
             if used < chunk.count {
@@ -149,6 +185,21 @@ public final class LineReader {
         publish(nil, finished: true)
     }
 
+    /// Tests: hand every chunk that may be handed over to the consumer, waiting or not.
+    nonisolated(unsafe) static var alwaysHandOver = false
+
+    /// True when the consumer waits, or will wait, for this chunk and can parse it itself: a
+    /// format known and without a header that changes how later lines parse (W3C's `#Fields:`).
+    private func handOverUnparsed(_ chunk: LineChunk) -> Bool {
+        guard shareParsing, !detect, let format, format != .w3c, chunk.count > 0 else { return false }
+        if Self.alwaysHandOver { return true }
+        condition.lock()
+        defer { condition.unlock() }
+        // Nothing queued for the consumer: it will want this chunk as soon as it is done with
+        // the one in hand, before this thread could have parsed it.
+        return consumerWaiting || ready.isEmpty
+    }
+
     /// Fills `chunk.parsed`, one record per line in order, up to `maxLinesPerChunk` lines;
     /// returns how many of the chunk's bytes those lines cover (reader thread).
     private func parse(_ chunk: LineChunk) -> Int {
@@ -160,10 +211,17 @@ public final class LineReader {
             chunk.detection = format.map { .found($0) } ?? .failed
         }
         if parser == nil, let format { parser = setup.parser(for: format) }
+        chunk.parsed.removeAll(keepingCapacity: true)
+        chunk.parsedEnd = Self.parse(chunk, from: 0, with: &parser)
+        return chunk.parsedEnd
+    }
+
+    /// One record per line from byte `start`, up to `maxLinesPerChunk` lines, appended to
+    /// `chunk.parsed`; returns where the first line not parsed starts.
+    private static func parse(_ chunk: LineChunk, from start: Int, with parser: inout LineParser?) -> Int {
         let base = UnsafePointer(chunk.storage)
         var hit = Hit()
-        chunk.parsed.removeAll(keepingCapacity: true)
-        return chunk.forEachLine(limit: LineReader.maxLinesPerChunk, { line in
+        return chunk.forEachLine(from: start, limit: LineReader.maxLinesPerChunk, { line in
             switch parser?.parse(line, into: &hit, arena: &chunk.arena) ?? .malformed {
             case .hit: chunk.parsed.append(ParsedLine(hit: hit, line: line, base: base))
             case .malformed: chunk.parsed.append(ParsedLine(kind: .malformed, line: line, base: base))

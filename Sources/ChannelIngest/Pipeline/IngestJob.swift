@@ -214,7 +214,7 @@ public final class IngestJob {
             guard let file = active.min(by: { ($0.progress.value, $0.path) < ($1.progress.value, $1.path) }) else { break }
             let reader = file.reader!
             if let chunk = reader.next() {
-                read(chunk, of: file, hit: &hit, sessionizer: sessionizer)
+                read(chunk, of: file, reader: reader, hit: &hit, sessionizer: sessionizer)
                 reader.recycle(chunk)
                 progressLine?.update(bytesDone: reader.input.compressedOffset, lines: stats.lines)
             } else {
@@ -280,7 +280,7 @@ public final class IngestJob {
         progress == .min ? .min : progress - window
     }
 
-    private func read(_ chunk: LineChunk, of file: InputFile, hit: inout Hit, sessionizer: Sessionizer) {
+    private func read(_ chunk: LineChunk, of file: InputFile, reader: LineReader, hit: inout Hit, sessionizer: Sessionizer) {
         for sample in chunk.oversizedLinesBefore {
             file.lineNumber += 1
             file.lines += 1
@@ -298,7 +298,16 @@ public final class IngestJob {
             file.detected = true
             stats.warnings.append("\(file.path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
         }
-        // Lines come parsed from the reader thread; here they meet the traffic stage.
+        // Lines mostly come parsed from the reader thread; a chunk it handed over unparsed
+        // (this thread was waiting for it) is parsed here, a batch at a time.
+        if chunk.parsedEnd < chunk.count { _ = reader.parseMore(chunk) }
+        repeat {
+            readParsed(chunk, of: file, hit: &hit, sessionizer: sessionizer)
+        } while reader.parseMore(chunk)
+    }
+
+    /// The chunk's parsed lines meet the traffic stage.
+    private func readParsed(_ chunk: LineChunk, of file: InputFile, hit: inout Hit, sessionizer: Sessionizer) {
         let base = UnsafePointer(chunk.storage)
         var hits = 0
         var minTime = Int64.max, maxTime = Int64.min

@@ -42,7 +42,7 @@ final class InputFile {
         input.skip(resumeAt)
         input.limit = stopAt
         // The reader thread parses with the file's format, or detects it (stdin, pipes).
-        let r = LineReader(input: input, format: format, setup: setup, detect: !detected)
+        let r = LineReader(input: input, format: format, setup: setup, detect: !detected, shareParsing: true)
         r.start()
         reader = r
     }
