@@ -31,10 +31,8 @@ public final class LineReader {
     private let setup: FormatSetup
     /// Detect the format from the first chunk (stdin and pipes, which can't be peeked).
     private var detect: Bool
-    /// Hand chunks over unparsed while the consumer waits (see above).
+    /// Hand chunks over unparsed when nothing is queued for the consumer (see above).
     private let shareParsing: Bool
-    /// The consumer is blocked in `next()` (under `condition`).
-    private var consumerWaiting = false
     /// The consumer's own parser: parsers keep scratch state, so each thread has one.
     private var consumerParser: LineParser?
 
@@ -62,11 +60,7 @@ public final class LineReader {
     public func next() -> LineChunk? {
         condition.lock()
         defer { condition.unlock() }
-        while ready.isEmpty && !done {
-            consumerWaiting = true
-            condition.wait()
-        }
-        consumerWaiting = false
+        while ready.isEmpty && !done { condition.wait() }
         if ready.isEmpty { return nil }
         return ready.removeFirst()
     }
@@ -195,9 +189,9 @@ public final class LineReader {
         if Self.alwaysHandOver { return true }
         condition.lock()
         defer { condition.unlock() }
-        // Nothing queued for the consumer: it will want this chunk as soon as it is done with
-        // the one in hand, before this thread could have parsed it.
-        return consumerWaiting || ready.isEmpty
+        // Nothing queued for the consumer: it is waiting, or will want this chunk as soon as it
+        // is done with the one in hand, before this thread could have parsed it.
+        return ready.isEmpty
     }
 
     /// Fills `chunk.parsed`, one record per line in order, up to `maxLinesPerChunk` lines;

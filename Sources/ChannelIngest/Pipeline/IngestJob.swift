@@ -299,7 +299,7 @@ public final class IngestJob {
             stats.warnings.append("\(file.path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
         }
         // Lines mostly come parsed from the reader thread; a chunk it handed over unparsed
-        // (this thread was waiting for it) is parsed here, a batch at a time.
+        // (nothing was queued for this thread) is parsed here, a batch at a time.
         if chunk.parsedEnd < chunk.count { _ = reader.parseMore(chunk) }
         repeat {
             readParsed(chunk, of: file, hit: &hit, sessionizer: sessionizer)

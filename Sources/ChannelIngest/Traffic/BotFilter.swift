@@ -105,22 +105,33 @@ public final class BotFilter: @unchecked Sendable {
     }
 }
 
-/// `BotFilter.classify` remembered per distinct User-Agent (by its 64-bit hash), for callers
-/// that ask about the same few agents again and again: a CRM export's rows carry the agents of
-/// a site's few hundred browser builds, and each uncached answer scans every pattern.
+/// `BotFilter.classify` remembered per distinct User-Agent (by its 64-bit hash): each uncached
+/// answer scans every pattern, and logs and CRM exports repeat a site's few thousand agents.
 final class BotVerdicts {
-    private let bots: BotFilter
-    private var known = VisitorTable<Bool>(capacity: 1024)
+    let bots: BotFilter
+    private var known: VisitorTable<Int32>
+    /// The cached answer for a browser.
+    private static let browser: Int32 = -1
 
-    init(_ bots: BotFilter) { self.bots = bots }
-
-    func isBot(_ ua: ByteSpan) -> Bool {
-        let h = ua.hashValue64
-        if let v = known[h] { return v }
-        let v = bots.classify(ua) != nil
-        // Hostile exports could hold a new agent per row: start over rather than grow forever.
-        if known.count >= 100_000 { known = VisitorTable(capacity: 1024) }
-        known[h] = v
-        return v
+    init(_ bots: BotFilter) {
+        self.bots = bots
+        known = VisitorTable(capacity: 4096)
     }
+
+    /// The bot family index of `ua` (whose `hashValue64` is `hash`), or nil for a browser.
+    @inline(__always)
+    func family(of ua: ByteSpan, hash: UInt64) -> Int32? {
+        let f: Int32
+        if let cached = known[hash] {
+            f = cached
+        } else {
+            f = bots.classify(ua) ?? Self.browser
+            // Hostile input could bring a new agent per line: start over rather than grow forever.
+            if known.count >= 200_000 { known = VisitorTable(capacity: 4096) }
+            known[hash] = f
+        }
+        return f == Self.browser ? nil : f
+    }
+
+    func isBot(_ ua: ByteSpan) -> Bool { family(of: ua, hash: ua.hashValue64) != nil }
 }

@@ -10,7 +10,7 @@ public final class TrafficStage {
     public let referrers: ReferrerClassifier
     public let sources: TrafficSources
     private let keyer: VisitorKeyer
-    private var uaCache = VisitorTable<Int32>(capacity: 4096)
+    private let verdicts: BotVerdicts
     private var pathIDs = VisitorTable<Int32>(capacity: 4096)
     public private(set) var paths: [String] = []
     private var seq: Int64 = 0
@@ -37,10 +37,9 @@ public final class TrafficStage {
         self.referrers = referrers
         self.sources = sources
         self.keyer = keyer
+        verdicts = BotVerdicts(bots)
         botHits = [Int](repeating: 0, count: bots.families.count)
     }
-
-    private static let browser: Int32 = -1
 
     /// The event for a hit, or nil when the hit is a bot, spam, or neither a pageview nor a goal.
     @inline(__always)
@@ -48,15 +47,7 @@ public final class TrafficStage {
         var uaHash: UInt64 = 0
         if hit.hasUserAgentField {
             uaHash = hit.userAgent.hashValue64
-            let family: Int32
-            if let f = uaCache[uaHash] {
-                family = f
-            } else {
-                family = bots.classify(hit.userAgent) ?? Self.browser
-                if uaCache.count >= 200_000 { uaCache = VisitorTable(capacity: 4096) }
-                uaCache[uaHash] = family
-            }
-            if family != Self.browser {
+            if let family = verdicts.family(of: hit.userAgent, hash: uaHash) {
                 botHits[Int(family)] += 1
                 return nil
             }
