@@ -164,9 +164,10 @@ public final class Attributor {
         touchpoints.removeLast(touchpoints.count - kept)
         previous.removeLast(previous.count - kept)
         latestOf.updateAll { newIndex[Int($0)] >= 0 ? newIndex[Int($0)] : nil }
-        // Half as many again as are kept before the next pass, and no more room than that
-        // (an array left to grow by doubling would reserve up to twice as much).
-        compactAt = max(minimumCompaction, kept + kept / 2)
+        // A quarter as many again as are kept before the next pass, and no more room than
+        // that (an array left to grow by doubling would reserve up to twice as much). A pass
+        // costs one sweep of the window, so passes a quarter of a window apart stay cheap.
+        compactAt = max(minimumCompaction, kept + kept / 4)
         touchpoints.reserveCapacity(compactAt)
         previous.reserveCapacity(compactAt)
     }

@@ -3,8 +3,10 @@
 /// credits (per channel and goal, per channel and model), the leads and their quality, and the
 /// rows that are no channel: `(no session)` and `(not joined)`.
 ///
-/// `users` are distinct visitors, so they are sets of visitor keys: memory grows with
-/// visitors, never with lines.
+/// `users` are distinct visitors: each visitor gets a number the first time it is seen
+/// (`VisitorNumbers`, which is also the run's set of visitors) and each row keeps the numbers
+/// of its users (`VisitorSet`), so memory grows with visitors, never with lines, and a long run
+/// holds about one key and a few bits per visitor.
 public final class TrafficAggregates {
     public struct Counts {
         public var sessions = 0
@@ -15,7 +17,7 @@ public final class TrafficAggregates {
         /// Conversions credited to these sessions (fractional under shared-credit models).
         public var conversions = 0.0
         public var value = 0.0
-        public var users = Set<UInt64>()
+        var users = VisitorSet()
         /// Distinct users counted elsewhere (a report from the state counts them in SQLite),
         /// or counted already: the row of a day closed by `closeDays` keeps only its count.
         public var userCount: Int?
@@ -23,7 +25,7 @@ public final class TrafficAggregates {
 
         /// Adds a session; `countUsers` is off where a table shows no users (landing pages),
         /// since the visitor sets are the costliest part.
-        mutating func add(_ s: Session, countUsers: Bool = true) {
+        mutating func add(_ s: Session, visitor: UInt32, countUsers: Bool = true) {
             sessions += 1
             pageviews += s.pageviews
             durationSeconds += s.duration
@@ -31,7 +33,7 @@ public final class TrafficAggregates {
             if s.isEngaged { engaged += 1 }
             guard countUsers else { return }
             if userCount == nil {
-                users.insert(s.visitor)
+                users.insert(visitor)
             } else {
                 // A session of a closed day can only come from an event later than the
                 // reorder window (the run warns of those): counted as a user of its own.
@@ -42,7 +44,7 @@ public final class TrafficAggregates {
         /// Keeps the number of users and lets go of their keys.
         mutating func closeUsers() {
             userCount = users.count
-            users = []
+            users = VisitorSet()
         }
     }
 
@@ -69,7 +71,8 @@ public final class TrafficAggregates {
     public internal(set) var bySource: [SourceKey: Counts] = [:]
     public internal(set) var byLanding: [LandingKey: Counts] = [:]
     public internal(set) var byDay: [DayKey: Counts] = [:]
-    public internal(set) var visitors = Set<UInt64>()
+    /// The run's distinct visitors, numbered.
+    let visitors = VisitorNumbers()
     public internal(set) var sessions = 0
     /// Distinct visitors counted elsewhere (reports from the state).
     var visitorCount: Int?
@@ -199,11 +202,11 @@ public final class TrafficAggregates {
         sessions += 1
         conversions += s.conversions.count
         let channel = sources.channel(s.source)
-        byChannel[channel, default: Counts()].add(s)
-        bySource[sourceKey(s.source), default: Counts()].add(s)
-        byLanding[LandingKey(channel: channel, page: s.landingPage), default: Counts()].add(s, countUsers: false)
-        byDay[DayKey(day: zone.day(of: s.start), channel: channel), default: Counts()].add(s)
-        visitors.insert(s.visitor)
+        let visitor = visitors.number(s.visitor)
+        byChannel[channel, default: Counts()].add(s, visitor: visitor)
+        bySource[sourceKey(s.source), default: Counts()].add(s, visitor: visitor)
+        byLanding[LandingKey(channel: channel, page: s.landingPage), default: Counts()].add(s, visitor: visitor, countUsers: false)
+        byDay[DayKey(day: zone.day(of: s.start), channel: channel), default: Counts()].add(s, visitor: visitor)
     }
 
     /// Closes the daily rows of days before `time` that no session in `openStarts` started
