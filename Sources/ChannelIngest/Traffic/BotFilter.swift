@@ -105,33 +105,42 @@ public final class BotFilter: @unchecked Sendable {
     }
 }
 
-/// `BotFilter.classify` remembered per distinct User-Agent (by its 64-bit hash): each uncached
-/// answer scans every pattern, and logs and CRM exports repeat a site's few thousand agents.
+/// `BotFilter.classify` remembered per distinct User-Agent: each uncached answer scans every
+/// pattern, and logs and CRM exports repeat a site's few thousand agents. The cache is keyed by
+/// `quickHash` and also keeps the agent's `hashValue64`, which visitor keys are made from (and
+/// which is too slow to compute for every line).
 final class BotVerdicts {
     let bots: BotFilter
-    private var known: VisitorTable<Int32>
+    private var known: VisitorTable<Agent>
     /// The cached answer for a browser.
     private static let browser: Int32 = -1
+
+    /// What is known of one User-Agent.
+    struct Agent {
+        /// Its bot family index, or `browser`.
+        fileprivate var verdict: Int32
+        /// Its `hashValue64`.
+        var hash: UInt64
+        /// The bot family index, or nil for a browser.
+        var family: Int32? { verdict == BotVerdicts.browser ? nil : verdict }
+    }
 
     init(_ bots: BotFilter) {
         self.bots = bots
         known = VisitorTable(capacity: 4096)
     }
 
-    /// The bot family index of `ua` (whose `hashValue64` is `hash`), or nil for a browser.
+    /// The bot family and the `hashValue64` of `ua`.
     @inline(__always)
-    func family(of ua: ByteSpan, hash: UInt64) -> Int32? {
-        let f: Int32
-        if let cached = known[hash] {
-            f = cached
-        } else {
-            f = bots.classify(ua) ?? Self.browser
-            // Hostile input could bring a new agent per line: start over rather than grow forever.
-            if known.count >= 200_000 { known = VisitorTable(capacity: 4096) }
-            known[hash] = f
-        }
-        return f == Self.browser ? nil : f
+    func agent(_ ua: ByteSpan) -> Agent {
+        let key = ua.quickHash64
+        if let cached = known[key] { return cached }
+        let a = Agent(verdict: bots.classify(ua) ?? Self.browser, hash: ua.hashValue64)
+        // Hostile input could bring a new agent per line: start over rather than grow forever.
+        if known.count >= 200_000 { known = VisitorTable(capacity: 4096) }
+        known[key] = a
+        return a
     }
 
-    func isBot(_ ua: ByteSpan) -> Bool { family(of: ua, hash: ua.hashValue64) != nil }
+    func isBot(_ ua: ByteSpan) -> Bool { agent(ua).family != nil }
 }

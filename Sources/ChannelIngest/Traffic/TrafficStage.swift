@@ -46,11 +46,12 @@ public final class TrafficStage {
     public func event(for hit: Hit) -> VisitEvent? {
         var uaHash: UInt64 = 0
         if hit.hasUserAgentField {
-            uaHash = hit.userAgent.hashValue64
-            if let family = verdicts.family(of: hit.userAgent, hash: uaHash) {
+            let agent = verdicts.agent(hit.userAgent)
+            if let family = agent.family {
                 botHits[Int(family)] += 1
                 return nil
             }
+            uaHash = agent.hash
         }
         let origin = referrers.origin(referrer: hit.referrer, requestHost: hit.host)
         if origin == ReferrerClassifier.spam {
@@ -116,7 +117,7 @@ public final class TrafficStage {
 
     @inline(__always)
     private func pageID(_ path: ByteSpan) -> Int32 {
-        let h = path.hashValue64
+        let h = path.quickHash64
         if let id = pathIDs[h] { return id }
         let id = Int32(paths.count)
         paths.append(path.string)
