@@ -178,4 +178,29 @@ final class ChannelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Self.lists.entryCount[.search] ?? 0, 150)
         XCTAssertGreaterThanOrEqual(Self.lists.entryCount[.social] ?? 0, 100)
     }
+
+    /// Answers are remembered per whole referrer (and request host): a path that changes the
+    /// source, and a request host that makes a referrer internal, still count on every repeat,
+    /// and every repeat counts as a hit of its referring host.
+    func testRepeatedReferrersKeepTheirAnswers() throws {
+        let lists = SourceLists()
+        try lists.add(text: "example.org  exsocial", category: .social, origin: "test")
+        try lists.add(text: "example.org/shop  exshop", category: .shopping, origin: "test")
+        let sources = TrafficSources(rules: ChannelRules(lists: lists))
+        let c = ReferrerClassifier(lists: lists, sources: sources, siteHosts: [])
+        let ask = { (r: String, host: String) -> String in
+            let o = r.withSpan { rs in host.withSpan { c.origin(referrer: rs, requestHost: $0) } }
+            return o == ReferrerClassifier.internalHost ? "internal" : o < 0 ? "none" : "\(sources.all[Int(o)].source) / \(sources.all[Int(o)].medium)"
+        }
+        for _ in 0..<3 {
+            XCTAssertEqual(ask("https://example.org/shop/item", ""), "exshop / referral")
+            XCTAssertEqual(ask("https://example.org/blog", ""), "exsocial / social")
+            XCTAssertEqual(ask("https://shop.example.net/a", "shop.example.net"), "internal")
+            XCTAssertEqual(ask("https://shop.example.net/a", "other.example.net"), "shop.example.net / referral")
+            XCTAssertEqual(ask("https://shop.example.net/a", ""), "shop.example.net / referral")
+        }
+        // example.org: 6 hits; shop.example.net: 6 as an outside referrer (internal ones aren't hits).
+        let top = try XCTUnwrap(c.mostFrequentExternalHost())
+        XCTAssertEqual(top.hits, 6)
+    }
 }

@@ -76,6 +76,37 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(row(1).userCount, 2)
     }
 
+    /// Rows are found by interned numbers: two campaigns of one source and medium are one
+    /// `sources.csv` row, and each table counts its own sessions and users.
+    func testRowsOfCampaignsAndDays() throws {
+        let sources = TrafficSources(rules: ChannelRules(lists: try SourceLists.builtIn()))
+        let march = sources.intern(source: "news", medium: "email", campaign: "march")
+        let april = sources.intern(source: "news", medium: "email", campaign: "april")
+        XCTAssertNotEqual(march, april)
+        let aggregates = TrafficAggregates(sources: sources, zone: try ReportTimeZone("UTC"))
+        let s = { (v: UInt64, start: Int64, source: Int32, page: Int32) in
+            Session(visitor: v, start: start, end: start, source: source, landingPage: page, pageviews: 1, goalHits: 0)
+        }
+        aggregates.add(s(1, day0, march, 0))
+        aggregates.add(s(1, day0 + 86400, april, 1))
+        aggregates.add(s(2, day0 + 100, april, 0))
+        aggregates.add(s(3, day0 + 200, TrafficSources.direct, 0))
+        let email = try XCTUnwrap(aggregates.bySource.first { $0.key.source == "news" })
+        XCTAssertEqual(aggregates.bySource.count, 2)
+        XCTAssertEqual(email.key.medium, "email")
+        XCTAssertEqual(email.value.sessions, 3)
+        XCTAssertEqual(email.value.distinctUsers, 2)
+        XCTAssertEqual(aggregates.byChannel[.email]?.sessions, 3)
+        XCTAssertEqual(aggregates.byChannel[.email]?.distinctUsers, 2)
+        XCTAssertEqual(aggregates.byChannel[.direct]?.distinctUsers, 1)
+        XCTAssertEqual(aggregates.byLanding[.init(channel: .email, page: 0)]?.sessions, 2)
+        XCTAssertEqual(aggregates.byLanding[.init(channel: .email, page: 1)]?.sessions, 1)
+        XCTAssertEqual(aggregates.byDay[.init(day: day0 / 86400, channel: .email)]?.distinctUsers, 2)
+        XCTAssertEqual(aggregates.byDay[.init(day: day0 / 86400 + 1, channel: .email)]?.distinctUsers, 1)
+        XCTAssertEqual(aggregates.byDay.count, 3)
+        XCTAssertEqual(aggregates.distinctVisitors, 3)
+    }
+
     func testNewCampaignSplitsSameCampaignDoesNot() throws {
         let job = try runJob([[
             line(a, day0, "/", ref: "https://www.google.com/"),

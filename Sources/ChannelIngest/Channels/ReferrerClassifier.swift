@@ -1,7 +1,9 @@
 import Foundation
 
 /// Classifies a hit's `Referer` into a traffic source, with a cache per referring host so the
-/// lists are consulted once per host, not once per line.
+/// lists are consulted once per host, not once per line, and in front of it a cache per whole
+/// referrer: a site's referrers repeat (a few thousand distinct ones in millions of lines), and
+/// one hash of the bytes is cheaper than finding the host, lowercasing and hashing it.
 public final class ReferrerClassifier {
     /// No referrer, or one that is not an absolute web/app URL.
     public static let none: Int32 = -1
@@ -23,6 +25,15 @@ public final class ReferrerClassifier {
     private let siteHosts: [String]
     private var cache = VisitorTable<Int>(capacity: 1024)
     private var entries: [CachedHost] = []
+    /// `quickHash` of a whole referrer (and of the request's host, when the log has one) → the
+    /// answer of `classify(referrer:requestHost:)`.
+    private var answers = VisitorTable<Answer>(capacity: 4096)
+
+    private struct Answer {
+        var origin: Int32
+        /// The referring host's entry, whose hits count for the "no --site" warning; -1: none.
+        var slot: Int32
+    }
 
     public init(lists: SourceLists, sources: TrafficSources, siteHosts: [String]) {
         self.lists = lists
@@ -39,8 +50,23 @@ public final class ReferrerClassifier {
     /// `requestHost` (the vhost, when the log has one) counts as a site host.
     @inline(__always)
     public func origin(referrer: ByteSpan, requestHost: ByteSpan) -> Int32 {
-        guard referrer.count >= 8, let parts = RefParts(referrer) else { return Self.none }
-        if !requestHost.isEmpty && parts.sameHost(as: requestHost) { return Self.internalHost }
+        guard referrer.count >= 8 else { return Self.none }
+        let key = quickHash(referrer.base, referrer.count, seed: requestHost.isEmpty ? 0 : requestHost.quickHash64)
+        if let a = answers[key] {
+            if a.slot >= 0 { entries[Int(a.slot)].hits &+= 1 }
+            return a.origin
+        }
+        let a = classify(referrer: referrer, requestHost: requestHost)
+        // Distinct referrers without end (unique query strings): start over rather than grow.
+        if answers.count >= 100_000 { answers = VisitorTable(capacity: 4096) }
+        answers[key] = a
+        return a.origin
+    }
+
+    /// The origin of a referrer from its host's entry, and that entry.
+    private func classify(referrer: ByteSpan, requestHost: ByteSpan) -> Answer {
+        guard let parts = RefParts(referrer) else { return Answer(origin: Self.none, slot: -1) }
+        if !requestHost.isEmpty && parts.sameHost(as: requestHost) { return Answer(origin: Self.internalHost, slot: -1) }
         let key = parts.hostHash
         let slot: Int
         if let s = cache[key] {
@@ -51,21 +77,20 @@ public final class ReferrerClassifier {
             cache[key] = slot
             if entries.count > 500_000 {
                 // Hostile logs with endless distinct hosts: start the cache over.
+                // The answers name entries by index: they go too.
                 cache = VisitorTable(capacity: 1024)
                 entries.removeAll(keepingCapacity: true)
-                return origin(referrer: referrer, requestHost: requestHost)
+                answers = VisitorTable(capacity: 4096)
+                return classify(referrer: referrer, requestHost: requestHost)
             }
         }
         entries[slot].hits &+= 1
-        // Read the fields in place: copying the entry would retain its array and string per hit.
-        if !entries[slot].pathRules.isEmpty {
-            for rule in entries[slot].pathRules where parts.path.count >= rule.prefix.count {
-                if rule.prefix.withUnsafeBufferPointer({ memcmp(parts.path.base, $0.baseAddress!, rule.prefix.count) }) == 0 {
-                    return rule.origin
-                }
+        for rule in entries[slot].pathRules where parts.path.count >= rule.prefix.count {
+            if rule.prefix.withUnsafeBufferPointer({ memcmp(parts.path.base, $0.baseAddress!, rule.prefix.count) }) == 0 {
+                return Answer(origin: rule.origin, slot: Int32(slot))
             }
         }
-        return entries[slot].origin
+        return Answer(origin: entries[slot].origin, slot: Int32(slot))
     }
 
     /// The most frequent external referring host, for the "no --site given" warning.

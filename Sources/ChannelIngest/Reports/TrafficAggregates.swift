@@ -67,10 +67,27 @@ public final class TrafficAggregates {
         public var channel: Channel
     }
 
-    public internal(set) var byChannel: [Channel: Counts] = [:]
-    public internal(set) var bySource: [SourceKey: Counts] = [:]
-    public internal(set) var byLanding: [LandingKey: Counts] = [:]
-    public internal(set) var byDay: [DayKey: Counts] = [:]
+    // The rows, found per session by codes made of interned integers (a channel's number, a
+    // source id, a page id, a day number) rather than by hashing their keys' strings.
+    private var channelRows = RowTable<Channel>()
+    private var sourceRows = RowTable<SourceKey>()
+    private var landingRows = RowTable<LandingKey>()
+    private var dayRows = RowTable<DayKey>()
+    /// Source id → the code of its (channel, source, medium) row; several ids (campaigns) can
+    /// share one row.
+    private var sourceCodes = VisitorTable<Int32>(capacity: 256)
+    private var sourceKeyCodes: [SourceKey: Int32] = [:]
+
+    public var byChannel: [Channel: Counts] { channelRows.dictionary }
+    public var bySource: [SourceKey: Counts] { sourceRows.dictionary }
+    public var byLanding: [LandingKey: Counts] { landingRows.dictionary }
+    public var byDay: [DayKey: Counts] { dayRows.dictionary }
+
+    /// Puts the counts of a row (a report from the state counts them in SQLite).
+    func setCounts(_ c: Counts, channel: Channel) { channelRows[channelCode(channel), channel] = c }
+    func setCounts(_ c: Counts, source: SourceKey) { sourceRows[sourceKeyCode(source), source] = c }
+    func setCounts(_ c: Counts, landing: LandingKey) { landingRows[landingCode(landing.channel, landing.page), landing] = c }
+    func setCounts(_ c: Counts, day: DayKey) { dayRows[dayCode(day.day, day.channel), day] = c }
     /// The run's distinct visitors, numbered.
     let visitors = VisitorNumbers()
     public internal(set) var sessions = 0
@@ -203,10 +220,12 @@ public final class TrafficAggregates {
         conversions += s.conversions.count
         let channel = sources.channel(s.source)
         let visitor = visitors.number(s.visitor)
-        byChannel[channel, default: Counts()].add(s, visitor: visitor)
-        bySource[sourceKey(s.source), default: Counts()].add(s, visitor: visitor)
-        byLanding[LandingKey(channel: channel, page: s.landingPage), default: Counts()].add(s, visitor: visitor, countUsers: false)
-        byDay[DayKey(day: zone.day(of: s.start), channel: channel), default: Counts()].add(s, visitor: visitor)
+        let day = zone.day(of: s.start)
+        channelRows[channelCode(channel), channel].add(s, visitor: visitor)
+        sourceRows[sourceCode(s.source), sourceKey(s.source)].add(s, visitor: visitor)
+        landingRows[landingCode(channel, s.landingPage), LandingKey(channel: channel, page: s.landingPage)]
+            .add(s, visitor: visitor, countUsers: false)
+        dayRows[dayCode(day, channel), DayKey(day: day, channel: channel)].add(s, visitor: visitor)
     }
 
     /// Closes the daily rows of days before `time` that no session in `openStarts` started
@@ -215,11 +234,11 @@ public final class TrafficAggregates {
     /// they would otherwise grow with every day of the input.
     public func closeDays(before time: Int64, openStarts: (_ body: (Int64) -> Void) -> Void) {
         let today = zone.day(of: time)
-        let candidates = byDay.compactMap { $0.key.day < today && $0.value.userCount == nil ? $0.key : nil }
+        let candidates = dayRows.keys.indices.filter { dayRows.keys[$0].day < today && dayRows.counts[$0].userCount == nil }
         guard !candidates.isEmpty else { return }
         var busy = Set<Int64>()
         openStarts { busy.insert(zone.day(of: $0)) }
-        for key in candidates where !busy.contains(key.day) { byDay[key]!.closeUsers() }
+        for i in candidates where !busy.contains(dayRows.keys[i].day) { dayRows.counts[i].closeUsers() }
     }
 
     private func sourceKey(_ id: Int32) -> SourceKey {
@@ -228,6 +247,36 @@ public final class TrafficAggregates {
         let k = SourceKey(channel: sources.channel(id), source: src.source, medium: src.medium)
         sourceKeys[id] = k
         return k
+    }
+
+    @inline(__always)
+    private func channelCode(_ channel: Channel) -> UInt64 { UInt64(channel.rawValue) }
+
+    /// The code of a source id's row: its (channel, source, medium)'s number, given once.
+    @inline(__always)
+    private func sourceCode(_ id: Int32) -> UInt64 {
+        let idCode = UInt64(UInt32(bitPattern: id))
+        if let c = sourceCodes[idCode] { return UInt64(c) }
+        let c = sourceKeyCode(sourceKey(id))
+        sourceCodes[idCode] = Int32(c)
+        return c
+    }
+
+    private func sourceKeyCode(_ key: SourceKey) -> UInt64 {
+        if let c = sourceKeyCodes[key] { return UInt64(c) }
+        let c = Int32(sourceKeyCodes.count)
+        sourceKeyCodes[key] = c
+        return UInt64(c)
+    }
+
+    @inline(__always)
+    private func landingCode(_ channel: Channel, _ page: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: page)) << 8 | UInt64(channel.rawValue)
+    }
+
+    @inline(__always)
+    private func dayCode(_ day: Int64, _ channel: Channel) -> UInt64 {
+        UInt64(bitPattern: day) << 8 | UInt64(channel.rawValue)
     }
 
     /// One model's share of a conversion. The main model's credits also land in the channel,
@@ -244,10 +293,10 @@ public final class TrafficAggregates {
         modelCredits[channel.rawValue * AttributionModel.allCases.count + model.index].add(n, v)
         guard model == self.model else { return }
         addGoalCredit(slot: channel.rawValue, goal: goal, n, v)
-        byChannel[channel, default: Counts()].credit(n, v)
-        bySource[sourceKey(source), default: Counts()].credit(n, v)
-        byLanding[LandingKey(channel: channel, page: page), default: Counts()].credit(n, v)
-        byDay[DayKey(day: day, channel: channel), default: Counts()].credit(n, v)
+        channelRows[channelCode(channel), channel].credit(n, v)
+        sourceRows[sourceCode(source), sourceKey(source)].credit(n, v)
+        landingRows[landingCode(channel, page), LandingKey(channel: channel, page: page)].credit(n, v)
+        dayRows[dayCode(day, channel), DayKey(day: day, channel: channel)].credit(n, v)
     }
 
     private func addGoalCredit(slot: Int, goal: Int, _ n: Double, _ v: Double) {
@@ -317,4 +366,38 @@ extension TrafficAggregates.Counts {
         conversions += n
         value += v
     }
+}
+
+/// The rows of one table in the order they were first seen, each found by a 64-bit code the
+/// caller makes from interned integers: a multiply-and-shift probe instead of hashing a key's
+/// strings with SipHash for every session.
+struct RowTable<Key: Hashable> {
+    private(set) var keys: [Key] = []
+    var counts: [TrafficAggregates.Counts] = []
+    private var index = VisitorTable<Int32>(capacity: 64)
+
+    /// The row of `code` (whose key is `key`, only evaluated for a new row), empty when new.
+    subscript(code: UInt64, key: @autoclosure () -> Key) -> TrafficAggregates.Counts {
+        get {
+            if let i = index[code] { return counts[Int(i)] }
+            return TrafficAggregates.Counts()
+        }
+        set {
+            counts[row(code, key())] = newValue
+        }
+        _modify {
+            let i = row(code, key())
+            yield &counts[i]
+        }
+    }
+
+    private mutating func row(_ code: UInt64, _ key: @autoclosure () -> Key) -> Int {
+        if let i = index[code] { return Int(i) }
+        keys.append(key())
+        counts.append(TrafficAggregates.Counts())
+        index[code] = Int32(keys.count - 1)
+        return keys.count - 1
+    }
+
+    var dictionary: [Key: TrafficAggregates.Counts] { Dictionary(uniqueKeysWithValues: zip(keys, counts)) }
 }

@@ -77,20 +77,20 @@ public struct StateReport {
         }
         let (from, args) = sessionsInRange
         try db.forEachRow("SELECT channel, \(Self.measures) \(from) GROUP BY channel", args) { r in
-            a.byChannel[channels[r[0]] ?? .unassigned] = counts(r, from: 1)
+            a.setCounts(counts(r, from: 1), channel: channels[r[0]] ?? .unassigned)
         }
         try db.forEachRow("SELECT source_medium, \(Self.measures) \(from) GROUP BY source_medium", args) { r in
-            if let k = sourceMedia[r[0]] { a.bySource[k] = counts(r, from: 1) }
+            if let k = sourceMedia[r[0]] { a.setCounts(counts(r, from: 1), source: k) }
         }
         // Landing pages show no users: not counting them saves the costliest part.
         try db.forEachRow("SELECT channel, page, COUNT(*), 0, SUM(pageviews), SUM(duration), SUM(bounce), SUM(engaged) \(from) GROUP BY channel, page",
                           args) { r in
             var c = counts(r, from: 2)
             c.userCount = nil
-            a.byLanding[TrafficAggregates.LandingKey(channel: channels[r[0]] ?? .unassigned, page: try dims.runPage(r[1], db))] = c
+            a.setCounts(c, landing: TrafficAggregates.LandingKey(channel: channels[r[0]] ?? .unassigned, page: try dims.runPage(r[1], db)))
         }
         try db.forEachRow("SELECT day, channel, \(Self.measures) \(from) GROUP BY day, channel", args) { r in
-            a.byDay[TrafficAggregates.DayKey(day: r[0], channel: channels[r[1]] ?? .unassigned)] = counts(r, from: 2)
+            a.setCounts(counts(r, from: 2), day: TrafficAggregates.DayKey(day: r[0], channel: channels[r[1]] ?? .unassigned))
         }
         let total = try Row.fetchOne(db, sql: "SELECT COUNT(*), COUNT(DISTINCT visitor) \(from)", arguments: args)!
         a.sessions = total[0]
