@@ -1,10 +1,10 @@
 /// Numbers the distinct visitors of a run 0, 1, 2, … in the order they are first seen.
 ///
 /// Counting users exactly means remembering every distinct visitor key, once for the whole
-/// run and once per table row. With a dense number per visitor, the rows keep 4-byte numbers
-/// or a bitmap (`VisitorSet`) instead of 8-byte keys in hash tables of their own, so the
-/// memory of a long run is about the keys themselves: 8 bytes a visitor here plus a slot table
-/// of 4 to 8 bytes a visitor.
+/// run and once per table row. With a dense number per visitor, the rows keep 2-byte parts of
+/// numbers or a bitmap (`VisitorSet`) instead of 8-byte keys in hash tables of their own, so
+/// the memory of a long run is about the keys themselves: 8 bytes a visitor here plus a slot
+/// table of 5.3 to 10.7 bytes a visitor.
 ///
 /// The keys sit in fixed segments (never copied as they grow); the slot table holds each
 /// visitor's number, and in the bits the number doesn't need yet, a fingerprint of its key, so
@@ -38,9 +38,10 @@ final class VisitorNumbers {
         segments[n >> Self.segmentBits][n & (Self.segmentSize - 1)]
     }
 
-    /// The number of `key`, numbering it if it is new.
+    /// The number of `key`, numbering it if it is new. Keys are keyed hashes already, but
+    /// tests use small numbers: `mix64` spreads them over both the slot and the fingerprint bits.
     func number(_ key: UInt64) -> UInt32 {
-        let h = Self.mix(key)
+        let h = mix64(key)
         let mask = (1 << capacityBits) - 1
         let fingerprint = fingerprintBits(h)
         var i = Int(truncatingIfNeeded: h >> UInt64(64 - capacityBits))
@@ -82,23 +83,10 @@ final class VisitorNumbers {
         numberMask = capacityBits >= 32 ? .max : UInt32((1 << capacityBits) - 1)
         let mask = size - 1
         for n in 0..<count {
-            let h = Self.mix(key(n))
+            let h = mix64(key(n))
             var i = Int(truncatingIfNeeded: h >> UInt64(64 - capacityBits))
             while slots[i] != 0 { i = (i + 1) & mask }
             slots[i] = fingerprintBits(h) | UInt32(n + 1)
         }
-    }
-
-    /// Visitor keys are keyed hashes already, but tests and other callers use small numbers:
-    /// a full 64-bit finalizer spreads them over both the slot and the fingerprint bits.
-    @inline(__always)
-    private static func mix(_ key: UInt64) -> UInt64 {
-        var x = key
-        x ^= x >> 33
-        x = x &* 0xff51_afd7_ed55_8ccd
-        x ^= x >> 33
-        x = x &* 0xc4ce_b9fe_1a85_ec53
-        x ^= x >> 33
-        return x
     }
 }
