@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // zlib from the system (`apt-get install zlib1g-dev`), seen through a module map.
@@ -21,8 +22,9 @@ let package = Package(
         ),
         .target(
             name: "ChannelIngest",
-            dependencies: ["CZlib", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift")],
-            resources: [.copy("Channels/Lists"), .copy("Traffic/BotList")],
+            dependencies: ["CZlib", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Channels/Lists"), .copy("Traffic/BotList"), .copy("Reports/Templates")],
             // Dynamic exclusivity checks cost ~5 % on the per-line path; the pipeline's state is
             // owned by one thread at a time, so release builds leave them out.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

@@ -38,7 +38,7 @@ struct Ingest: ParsableCommand {
           ingest --state state.db /var/log/nginx/access.log*      (nightly: each line once)
           ingest report --state state.db --from 2026-11-01 --to 2026-11-30
         """,
-        subcommands: [Run.self, Report.self, Formats.self],
+        subcommands: [Run.self, Report.self, Explain.self, Formats.self],
         defaultSubcommand: Run.self
     )
 }
@@ -104,6 +104,9 @@ extension Ingest {
         @Flag(name: .customLong("print-config"), help: "Print the effective settings as a config file and exit.")
         var printConfig = false
 
+        @Flag(name: .customLong("no-html"), help: "Write the CSV tables and summary.json only, no report.html.")
+        var noHTML = false
+
         func validate() throws {
             if let format, format != "auto" && LogFormat(name: format) == nil {
                 throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -147,6 +150,7 @@ extension Ingest {
             if let state { o.statePath = state }
             o.quiet = quiet
             o.json = json
+            if noHTML { o.writesHTML = false }
             return o
         }
 
@@ -164,7 +168,7 @@ extension Ingest {
                 } else {
                     try job.run()
                 }
-                try ReportWriter.write(job: job, to: o.outDir)
+                let tables = try ReportWriter.write(job: job, to: o.outDir)
                 if !quiet {
                     for w in job.stats.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
                     if job.stats.malformed > 0 {
@@ -174,9 +178,8 @@ extension Ingest {
                 if json {
                     print(SummaryJSON.render(job: job), terminator: "")
                 } else if !quiet {
-                    let hasLeads = job.crm != nil || job.report?.hasLeads == true
-                    print(ConsoleSummary.render(aggregates: job.aggregates, stats: job.report?.stats ?? job.stats, outDir: o.outDir,
-                                                withConversions: !o.goals.isEmpty || hasLeads, withLeads: hasLeads), terminator: "")
+                    print(ConsoleSummary.render(verdict: Verdict(tables: tables), stats: job.report?.stats ?? job.stats, outDir: o.outDir,
+                                                report: o.writesHTML ? ReportWriter.htmlName : nil), terminator: "")
                 }
                 // (A nightly run checks this before it commits, so nothing of it is kept.)
                 if o.statePath == nil, let limit = maxMalformed, job.stats.lines > 0 {
@@ -221,6 +224,9 @@ extension Ingest {
         @Flag(help: "Print summary.json on stdout instead of the table.")
         var json = false
 
+        @Flag(name: .customLong("no-html"), help: "Write the CSV tables and summary.json only, no report.html.")
+        var noHTML = false
+
         static func day(_ text: String?, flag: String) throws -> Int64? {
             guard let text else { return nil }
             let parts = text.split(separator: "-").map { Int($0) }
@@ -245,13 +251,56 @@ extension Ingest {
                 let store = try StateStore(path: state)
                 let result = try StateReport.make(store: store, model: model.flatMap(AttributionModel.init(rawValue:)), from: from, to: to)
                 let summary = SummaryJSON.render(report: result, statePath: state, from: self.from, to: self.to)
-                try ReportWriter.write(report: result, costs: costs, summary: summary, to: out)
+                let range = [self.from.map { "from \($0)" }, self.to.map { "to \($0)" }].compactMap { $0 }.joined(separator: " ")
+                let html = noHTML ? nil : HTMLReport.Context(source: "the nightly state \(state)" + (range.isEmpty ? "" : ", \(range)"))
+                let tables = try ReportWriter.write(report: result, costs: costs, summary: summary, to: out, html: html)
                 if json {
                     print(summary, terminator: "")
                 } else if !quiet {
-                    print(ConsoleSummary.render(aggregates: result.aggregates, stats: result.stats, outDir: out,
-                                                withConversions: result.stats.conversions > 0 || result.hasLeads, withLeads: result.hasLeads), terminator: "")
+                    print(ConsoleSummary.render(verdict: Verdict(tables: tables), stats: result.stats, outDir: out,
+                                                report: noHTML ? nil : ReportWriter.htmlName), terminator: "")
                 }
+            } catch let e as IngestError {
+                FileHandle.standardError.write(Data("ingest: \(e.description)\n".utf8))
+                throw ExitCode(e.exitCode)
+            }
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show why a visit gets its channel: bot verdict, campaign parameters, referrer, source and the channel rule.",
+            discussion: """
+            Decides with the same lists and rules as a run with the same --config and --site. A bare landing path (/pricing?utm_source=x) is taken on the first --site host.
+
+            Example: ingest explain 'https://www.example.com/?utm_source=newsletter&utm_medium=email' --referrer https://mail.google.com/ --site example.com
+            """)
+
+        @Argument(help: "The landing URL (or a path on --site), as the visitor's first request asked for it.")
+        var landing: String
+
+        @Option(help: "The Referer header of that request.")
+        var referrer: String?
+
+        @Option(name: .customLong("user-agent"), help: "The User-Agent of that request (without it, the bot rule is skipped).")
+        var userAgent: String?
+
+        @Option(help: "Settings file (TOML): its sites, [sources] and [bots] are used.")
+        var config: String?
+
+        @Option(name: .customLong("site"), help: "Your site's host (covers www. and other subdomains). Repeatable.")
+        var sites: [String] = []
+
+        @Flag(help: "Print the explanation as one JSON object (keys in the README).")
+        var json = false
+
+        func run() throws {
+            do {
+                var o = IngestOptions()
+                if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
+                if !sites.isEmpty { o.siteHosts = sites }
+                let e = try HitExplanation.make(landing: landing, referrer: referrer, userAgent: userAgent, options: o)
+                print(json ? e.json : e.text, terminator: "")
             } catch let e as IngestError {
                 FileHandle.standardError.write(Data("ingest: \(e.description)\n".utf8))
                 throw ExitCode(e.exitCode)

@@ -191,7 +191,7 @@ final class NightlyTests: XCTestCase {
 
         // The same tables from the state alone.
         let report = try StateReport.make(store: StateStore(path: dir.path("state.db")), model: nil, from: nil, to: nil)
-        try ReportWriter.write(report: report, costs: nil, summary: "{}", to: dir.path("report"))
+        try ReportWriter.write(report: report, costs: nil, summary: "{}", to: dir.path("report"), html: HTMLReport.Context())
         let fromState = try tables(in: dir.path("report"))
         for (name, text) in expected { XCTAssertEqual(fromState[name], text, name) }
     }

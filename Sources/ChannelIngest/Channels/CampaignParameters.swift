@@ -22,9 +22,24 @@ public struct CampaignParameters: Equatable {
 
     /// Reads a bare query string (no `?`).
     public static func parse(query: ByteSpan) -> CampaignParameters? {
+        decide(values(in: query))?.parameters
+    }
+
+    /// What decided a landing's campaign values.
+    public enum Decider: String, Sendable {
+        /// `gclid`, `gbraid`, `wbraid` or `dclid`: google / cpc.
+        case googleClickID = "google-click-id"
+        /// Any `utm_*` parameter: the tagged values.
+        case utm
+        /// `msclkid`: bing / cpc.
+        case microsoftClickID = "msclkid"
+    }
+
+    /// The first non-empty value of each campaign parameter in a query (nil: absent). The first
+    /// occurrence of a name decides, so an empty first value makes the parameter absent.
+    static func values(in query: ByteSpan) -> [ByteSpan?] {
         var values = [ByteSpan?](repeating: nil, count: Name.allCases.count)
         var seen = [Bool](repeating: false, count: Name.allCases.count)
-        var found = false
         var start = 0
         while start <= query.count {
             var end = start
@@ -36,31 +51,48 @@ public struct CampaignParameters: Equatable {
             guard let name = Name(pair.prefix(eq)), !seen[name.rawValue] else { continue }
             seen[name.rawValue] = true
             let value = eq < pair.count ? pair.dropFirst(eq + 1) : ByteSpan.empty
-            if value.count > 0 {
-                values[name.rawValue] = value
-                found = true
-            }
+            if value.count > 0 { values[name.rawValue] = value }
         }
-        guard found else { return nil }
+        return values
+    }
+
+    /// SPEC.md's order over the values found: a Google click id, else `utm_*`, else `msclkid`.
+    static func decide(_ values: [ByteSpan?]) -> (parameters: CampaignParameters, decider: Decider)? {
         func has(_ n: Name) -> Bool { values[n.rawValue] != nil }
         func text(_ n: Name) -> String {
             guard let v = values[n.rawValue] else { return notSet }
             return String(decoding: PercentDecoding.decode(v), as: UTF8.self).lowercased()
         }
         if has(.gclid) || has(.gbraid) || has(.wbraid) || has(.dclid) {
-            return CampaignParameters(source: "google", medium: "cpc", campaign: notSet)
+            return (CampaignParameters(source: "google", medium: "cpc", campaign: notSet), .googleClickID)
         }
         if has(.utmSource) || has(.utmMedium) || has(.utmCampaign) || has(.utmTerm) || has(.utmContent) {
-            return CampaignParameters(source: text(.utmSource), medium: text(.utmMedium), campaign: text(.utmCampaign))
+            return (CampaignParameters(source: text(.utmSource), medium: text(.utmMedium), campaign: text(.utmCampaign)), .utm)
         }
         if has(.msclkid) {
-            return CampaignParameters(source: "bing", medium: "cpc", campaign: notSet)
+            return (CampaignParameters(source: "bing", medium: "cpc", campaign: notSet), .microsoftClickID)
         }
         return nil
     }
 
     enum Name: Int, CaseIterable {
         case gclid, gbraid, wbraid, dclid, utmSource, utmMedium, utmCampaign, utmTerm, utmContent, msclkid
+
+        /// The parameter as it is written in a URL.
+        var text: String {
+            switch self {
+            case .gclid: return "gclid"
+            case .gbraid: return "gbraid"
+            case .wbraid: return "wbraid"
+            case .dclid: return "dclid"
+            case .utmSource: return "utm_source"
+            case .utmMedium: return "utm_medium"
+            case .utmCampaign: return "utm_campaign"
+            case .utmTerm: return "utm_term"
+            case .utmContent: return "utm_content"
+            case .msclkid: return "msclkid"
+            }
+        }
 
         init?(_ s: ByteSpan) {
             switch s.count {

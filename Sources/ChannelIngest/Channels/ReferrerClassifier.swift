@@ -98,6 +98,65 @@ public final class ReferrerClassifier {
         entries.filter { $0.origin >= 0 }.max { $0.hits < $1.hits }.map { ($0.host, $0.hits) }
     }
 
+    /// How a referrer is read, step by step, for `ingest explain`: the same parts, site test,
+    /// list entries and origin that `origin(referrer:requestHost:)` uses (whose answer it
+    /// carries as `origin`).
+    public struct Reading {
+        public enum Verdict: String, Sendable {
+            /// No referrer, or not an absolute http(s) / android-app URL.
+            case none
+            /// One of the site's hosts (`--site`), or the request's own host.
+            case site
+            /// A payment provider or other unwanted referral: ignored as if internal.
+            case ignored
+            /// Referrer spam: the hit is dropped.
+            case spam
+            /// On a source list.
+            case listed
+            /// On no list: a plain referral.
+            case referral
+        }
+        public var verdict: Verdict
+        /// The host as looked up: lowercased, without port, `user@`, trailing dot and one `www.`.
+        public var host: String?
+        public var isApp = false
+        /// The referrer's path, when a host-and-path entry decided.
+        public var path: String?
+        /// The list entry that decided (`listed`, `ignored`, `spam`).
+        public var entry: SourceLists.Entry?
+        /// The origin the pipeline gives this referrer.
+        public var origin: Int32
+    }
+
+    public func read(referrer: String, requestHost: String = "") -> Reading {
+        let origin = referrer.withSpan { r in requestHost.withSpan { self.origin(referrer: r, requestHost: $0) } }
+        return referrer.withSpan { r -> Reading in
+            guard r.count >= 8, let parts = RefParts(r) else { return Reading(verdict: .none, origin: origin) }
+            let host = parts.hostString
+            var reading = Reading(verdict: .referral, host: host, isApp: parts.isApp, origin: origin)
+            let sameRequestHost = requestHost.withSpan { !$0.isEmpty && parts.sameHost(as: $0) }
+            if sameRequestHost || (!parts.isApp && isSite(host)) {
+                reading.verdict = .site
+                return reading
+            }
+            let lookupKey = parts.isApp ? "android-app://" + host : host
+            let path = parts.path.string
+            var entry = lists.lookup(host: lookupKey)
+            if let rule = lists.pathRules(forHost: lookupKey).first(where: { path.utf8.starts(with: $0.path.utf8) }) {
+                entry = rule.entry
+                reading.path = path
+            }
+            reading.entry = entry
+            switch entry?.category {
+            case nil: reading.verdict = .referral
+            case .unwanted: reading.verdict = .ignored
+            case .spam: reading.verdict = .spam
+            default: reading.verdict = .listed
+            }
+            return reading
+        }
+    }
+
     private func classify(_ parts: RefParts) -> CachedHost {
         let host = parts.hostString
         let lookupKey = parts.isApp ? "android-app://" + host : host

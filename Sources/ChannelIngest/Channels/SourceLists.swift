@@ -22,6 +22,17 @@ public final class SourceLists: @unchecked Sendable {
         public var category: SourceCategory
         /// The short source name (`google`); nil means "the host itself".
         public var brand: String?
+        /// The pattern as the list wrote it (`google.*`), and where: `search.txt:12`, or the
+        /// config's table. `ingest explain` shows both.
+        public var pattern = ""
+        public var origin = ""
+
+        public init(category: SourceCategory, brand: String?, pattern: String = "", origin: String = "") {
+            self.category = category
+            self.brand = brand
+            self.pattern = pattern
+            self.origin = origin
+        }
     }
 
     private var exact: [String: Entry] = [:]
@@ -75,8 +86,11 @@ public final class SourceLists: @unchecked Sendable {
         guard let p = HostPattern(text) else {
             throw IngestError.unusableInput("\(origin): `\(text)` is not a host pattern (use host, name.*, *.host or host/path)")
         }
+        var entry = entry
+        entry.pattern = text
+        entry.origin = origin
         entryCount[entry.category, default: 0] += 1
-        if let b = entry.brand, brands[b] == nil { brands[b] = entry.category }
+        if let b = entry.brand, brands[b] == nil { brands[b] = entry }
         if p.path != nil {
             pathRules.removeAll { $0.0 == p }
             pathRules.append((p, entry))
@@ -139,15 +153,21 @@ public final class SourceLists: @unchecked Sendable {
     /// The list a source value (a brand, a host, a utm_source such as `fb`) is on, for the
     /// channel rules' SEARCH / SOCIAL / VIDEO / SHOPPING tests.
     public func category(ofSource source: String) -> SourceCategory? {
-        var s = source
-        if s.hasPrefix("www.") { s.removeFirst(4) }
-        if let e = exact[s] { return e.category }
-        if let b = brands[s] { return b }
-        return lookup(host: s)?.category
+        entry(ofSource: source)?.category
     }
 
-    /// Brand names (`google`, `facebook`) and the list they first appeared on.
-    private var brands: [String: SourceCategory] = [:]
+    /// The entry that puts a source value on its list: an exact host, a brand name's first
+    /// entry, or a host pattern.
+    public func entry(ofSource source: String) -> Entry? {
+        var s = source
+        if s.hasPrefix("www.") { s.removeFirst(4) }
+        if let e = exact[s] { return e }
+        if let b = brands[s] { return b }
+        return lookup(host: s)
+    }
+
+    /// Brand names (`google`, `facebook`) and the entry they first appeared in.
+    private var brands: [String: Entry] = [:]
 }
 
 extension SourceCategory {

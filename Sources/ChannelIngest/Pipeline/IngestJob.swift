@@ -77,16 +77,11 @@ public final class IngestJob {
     /// a nightly run's `recorder`, closed sessions and credits go to the state instead of the
     /// run's own aggregates (the tables are then written from the state).
     func buildStages(recorder: StateRecorder? = nil) throws -> (Sessionizer, ReferrerClassifier) {
-        let lists = try SourceLists.builtIn()
-        for (category, entries) in options.extraSources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            try lists.add(text: entries.joined(separator: "\n"), category: category, origin: "\(options.configOrigin) [sources] \(category.rawValue)")
-        }
-        let sources = TrafficSources(rules: ChannelRules(lists: lists))
+        let classifiers = try Classifiers(options: options)
+        let sources = classifiers.sources, referrers = classifiers.referrers
         let zone = try ReportTimeZone(options.timezone)
-        let referrers = ReferrerClassifier(lists: lists, sources: sources, siteHosts: options.siteHosts)
         let goals = try GoalRules(options.goals)
-        stage = TrafficStage(bots: try BotFilter.builtIn(extra: options.extraBots),
-                             pageRules: PageRules(assetExtensions: options.assetExtensions, excludedPrefixes: options.excludedPathPrefixes),
+        stage = TrafficStage(bots: classifiers.bots, pageRules: classifiers.pageRules,
                              goals: goals, referrers: referrers, sources: sources, keyer: keyer)
         stage.visitorIDField = options.visitorIDField
         let aggregates = TrafficAggregates(sources: sources, zone: zone)

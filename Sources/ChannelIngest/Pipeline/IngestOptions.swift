@@ -17,6 +17,8 @@ public struct IngestOptions: Sendable {
     public var maxMalformed: Double?
     public var quiet = false
     public var json = false
+    /// Write `report.html` beside the tables (`--no-html` turns it off).
+    public var writesHTML = true
     public var excludedPathPrefixes: [String] = []
     public var assetExtensions = PageRules.defaultAssetExtensions
     /// Conversion goals read from the log.

@@ -1,71 +1,74 @@
 import Foundation
 
-/// The few lines a one-off run prints on stdout: one row per channel with sessions, users,
-/// share of sessions and engagement rate, aligned for a terminal; with goals or a CRM export,
-/// conversions and conversion rate too, and with a CRM export the leads.
+/// The table a one-off run prints on stdout: the verdict per channel — traffic, and when the
+/// run has them conversions, leads (with their spam share), revenue and what each channel cost
+/// and returned — aligned for a terminal and no wider than `width`: the least important columns
+/// go first, before anything wraps. The last line says where the tables and the report are.
 public enum ConsoleSummary {
-    public static func render(aggregates: TrafficAggregates, stats: RunStats, outDir: String,
-                              withConversions: Bool = false, withLeads: Bool = false) -> String {
-        var header = ["channel", "sessions", "users", "share", "engaged"]
-        if withConversions { header += ["conversions", "conv. rate"] }
-        if withLeads { header += ["leads", "customers"] }
-        var rows: [[String]] = []
-        let total = aggregates.sessions
-        for (channel, c) in aggregates.byChannel.sorted(by: { ($1.value.sessions, $0.key.name) < ($0.value.sessions, $1.key.name) }) {
-            var row = [channel.name, String(c.sessions), String(c.distinctUsers), percent(c.sessions, total), percent(c.engaged, c.sessions)]
-            if withConversions { row += [CSVTable.formatFixed(c.conversions, decimals: 2), percent(c.conversions, c.sessions)] }
-            if withLeads {
-                let l = aggregates.leads(channel)
-                row += [CSVTable.formatFixed(l.leads, decimals: 2), CSVTable.formatFixed(l.customers, decimals: 2)]
-            }
-            rows.append(row)
+    struct Column {
+        var title: String
+        /// Lower goes first when the table is too wide.
+        var keep: Int
+        var value: (Verdict.Row) -> String?
+    }
+
+    static func columns(_ v: Verdict) -> [Column] {
+        let pct: (Double?) -> String? = { $0.map(HumanNumbers.percent) }
+        let cnt: (Double?) -> String? = { $0.map(HumanNumbers.count) }
+        var c = [Column(title: "sessions", keep: 100) { $0.sessions.map(HumanNumbers.count) },
+                 Column(title: "users", keep: 1) { $0.users.map(HumanNumbers.count) },
+                 Column(title: "share", keep: 3) { pct($0.share) },
+                 Column(title: "engaged", keep: 2) { pct($0.engagedRate) }]
+        if v.hasConversions || v.hasLeads {
+            c += [Column(title: "conversions", keep: 90) { cnt($0.conversions) },
+                  Column(title: "conv. rate", keep: 5) { pct($0.conversionRate) }]
         }
-        var pseudoConversions = 0.0
-        if withConversions {
-            for p in aggregates.creditedPseudoRows {
-                let c = aggregates.credited(p).conversions
-                pseudoConversions += c
-                var row = [p.name, "0", "0", "-", "-", CSVTable.formatFixed(c, decimals: 2), "-"]
-                if withLeads {
-                    let l = aggregates.leads(p)
-                    row += [CSVTable.formatFixed(l.leads, decimals: 2), CSVTable.formatFixed(l.customers, decimals: 2)]
-                }
-                rows.append(row)
-            }
+        if v.hasLeads {
+            c += [Column(title: "leads", keep: 40) { cnt($0.leads) },
+                  Column(title: "spam", keep: 30) { pct($0.spamShare) },
+                  Column(title: "customers", keep: 80) { cnt($0.customers) },
+                  Column(title: "revenue", keep: 4) { $0.revenue.map(HumanNumbers.money) }]
         }
-        var totalRow = ["total", String(total), String(aggregates.distinctVisitors), total > 0 ? "100.0%" : "-",
-                        percent(aggregates.byChannel.values.reduce(0) { $0 + $1.engaged }, total)]
-        if withConversions {
-            let credited = aggregates.byChannel.values.reduce(0.0) { $0 + $1.conversions } + pseudoConversions
-            totalRow += [CSVTable.formatFixed(credited, decimals: 2), percent(credited, total)]
+        if v.hasCosts {
+            c += [Column(title: "cost", keep: 60) { $0.cost.map(HumanNumbers.money) },
+                  Column(title: "ROI", keep: 70) { pct($0.roi) },
+                  Column(title: "cost/customer", keep: 50) { $0.costPerCustomer.map(HumanNumbers.money) }]
         }
-        if withLeads {
-            let all = Channel.allCases.map { aggregates.leads($0) } + TrafficAggregates.Pseudo.allCases.map { aggregates.leads($0) }
-            totalRow += [CSVTable.formatFixed(all.reduce(0) { $0 + $1.leads }, decimals: 2),
-                         CSVTable.formatFixed(all.reduce(0) { $0 + $1.customers }, decimals: 2)]
+        return c
+    }
+
+    public static func render(verdict: Verdict, stats: RunStats, outDir: String, report: String?, width: Int = 120) -> String {
+        var columns = columns(verdict)
+        let rows = verdict.rows + [verdict.total]
+        func cells(_ cols: [Column]) -> [[String]] {
+            [["channel"] + cols.map(\.title)] + rows.map { r in [r.name] + cols.map { $0.value(r) ?? "-" } }
         }
-        rows.append(totalRow)
-        var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func widths(_ table: [[String]]) -> [Int] {
+            (0..<table[0].count).map { i in table.map { $0[i].count }.max() ?? 0 }
+        }
+        var table = cells(columns)
+        var w = widths(table)
+        while w.reduce(0, +) + 2 * (w.count - 1) > width, let drop = columns.indices.min(by: { columns[$0].keep < columns[$1].keep }),
+              columns.count > 1 {
+            columns.remove(at: drop)
+            table = cells(columns)
+            w = widths(table)
+        }
         func line(_ r: [String]) -> String {
             r.enumerated().map { i, c in
-                i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[i] - c.count) + c
+                i == 0 ? c.padding(toLength: w[i], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: w[i] - c.count) + c
             }.joined(separator: "  ")
         }
-        var out = line(header) + "\n"
-        for (i, r) in rows.enumerated() {
-            if i == rows.count - 1 { out += String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1)) + "\n" }
+        var out = ""
+        for (i, r) in table.enumerated() {
+            if i == table.count - 1 { out += String(repeating: "-", count: w.reduce(0, +) + 2 * (w.count - 1)) + "\n" }
             out += line(r) + "\n"
         }
         out += "\n\(stats.lines) lines, \(stats.hits) hits, \(stats.botHits) bot hits, \(stats.malformed) malformed"
-        out += String(format: " in %.2f s. Tables in %@/\n", stats.seconds, outDir)
+        out += String(format: " in %.2f s.\n", stats.seconds)
+        let dir = outDir.hasSuffix("/") ? outDir : outDir + "/"
+        out += report.map { "Tables in \(dir), the report in \(dir)\($0)\n" } ?? "Tables in \(dir)\n"
         return out
-    }
-
-    static func percent(_ n: Int, _ d: Int) -> String { percent(Double(n), d) }
-
-    static func percent(_ n: Double, _ d: Int) -> String {
-        d == 0 ? "-" : String(format: "%.1f%%", n * 100 / Double(d))
     }
 }

@@ -206,7 +206,7 @@ public final class TrafficAggregates {
     public var goalNames: [String] = []
 
     private let sources: TrafficSources
-    private var zone: ReportTimeZone
+    private(set) var zone: ReportTimeZone
     /// Source id → its (channel, source, medium) row, worked out once.
     private var sourceKeys: [Int32: SourceKey] = [:]
 

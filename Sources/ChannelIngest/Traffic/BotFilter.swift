@@ -14,11 +14,24 @@ public final class BotFilter: @unchecked Sendable {
     public private(set) var families: [String] = [BotFilter.emptyFamily]
     private var patterns: [(bytes: [UInt8], family: Int32)] = []
     private var exceptions: [[UInt8]] = []
-    private let osTokens: [[UInt8]] = ["android", "darwin", "linux", "windows", "mac os", "macos"].map { Array($0.utf8) }
+    /// Where each pattern and exception was written (`bots.txt:120`, or the config's table),
+    /// for `ingest explain`.
+    private var patternOrigins: [String] = []
+    private var exceptionOrigins: [String] = []
+    private static let osNames = ["android", "darwin", "linux", "windows", "mac os", "macos"]
+    private let osTokens: [[UInt8]] = BotFilter.osNames.map { Array($0.utf8) }
 
     public var patternCount: Int { patterns.count }
 
-    public init(text: String) throws {
+    /// A list in the file syntax; `origin` names a line for `explain` (`bots.txt:12`).
+    public init(text: String, origin: (Int) -> String = { "line \($0)" }) throws {
+        try load(text: text, origin: origin)
+        if families.firstIndex(of: BotFilter.unlistedFamily) == nil { families.append(BotFilter.unlistedFamily) }
+    }
+
+    private init() {}
+
+    private func load(text: String, origin: (Int) -> String) throws {
         var family: Int32 = -1
         var isException = false
         var n = 0
@@ -40,47 +53,93 @@ public final class BotFilter: @unchecked Sendable {
             let bytes = Array(line.lowercased().utf8)
             if isException {
                 exceptions.append(bytes)
+                exceptionOrigins.append(origin(n))
             } else {
-                guard family >= 0 else { throw IngestError.unusableInput("bot list line \(n): a pattern before the first [family]") }
+                guard family >= 0 else { throw IngestError.unusableInput("bot list \(origin(n)): a pattern before the first [family]") }
                 patterns.append((bytes, family))
+                patternOrigins.append(origin(n))
             }
         }
-        if families.firstIndex(of: BotFilter.unlistedFamily) == nil { families.append(BotFilter.unlistedFamily) }
     }
 
     /// The list shipped with ingest, plus `extra` patterns by family (from the config).
-    public static func builtIn(extra: [String: [String]] = [:]) throws -> BotFilter {
+    public static func builtIn(extra: [String: [String]] = [:], extraOrigin: String = "config") throws -> BotFilter {
         guard let url = Bundle.module.url(forResource: "bots", withExtension: "txt", subdirectory: "BotList") else {
             throw IngestError.unusableInput("the built-in bot list is missing from the resources")
         }
-        var text = try String(contentsOf: url, encoding: .utf8)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let filter = BotFilter()
         // Extra patterns go first, so a user's family or exception decides before the built-in ones.
-        var head = ""
         for (family, patterns) in extra.sorted(by: { $0.key < $1.key }) {
-            head += "[\(family)]\n" + patterns.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n") + "\n"
+            let body = patterns.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
+            try filter.load(text: "[\(family)]\n" + body, origin: { "\(extraOrigin) [bots] \(family), entry \($0 - 1)" })
         }
-        text = head + text
-        return try BotFilter(text: text)
+        try filter.load(text: text, origin: { "bots.txt:\($0)" })
+        if filter.families.firstIndex(of: BotFilter.unlistedFamily) == nil { filter.families.append(BotFilter.unlistedFamily) }
+        return filter
     }
 
-    /// The family index of a bot User-Agent, or nil for a browser. Slow (a scan of every
-    /// pattern); callers cache the answer per distinct User-Agent.
-    public func classify(_ ua: ByteSpan) -> Int32? {
-        if ua.isEmpty || (ua.count == 1 && ua[0] == 0x2D) { return 0 }
+    /// Why a User-Agent is or is not a bot.
+    public enum Reason: Equatable, Sendable {
+        /// Empty, or `-`.
+        case empty
+        /// A `[not-a-bot]` entry matched: a browser, whatever else it contains.
+        case exception(pattern: String, origin: String)
+        /// A family's pattern matched.
+        case pattern(pattern: String, origin: String)
+        /// No `(platform; …)` comment and no OS name: not a browser.
+        case structure
+        /// A browser: it has a `(platform; …)` comment, or names its OS.
+        case browser(evidence: String)
+    }
+
+    private enum Match {
+        case empty, exception(Int), pattern(Int), structure, browser
+    }
+
+    /// The one scan both `classify` and `explain` run.
+    private func match(_ ua: ByteSpan) -> Match {
+        if ua.isEmpty || (ua.count == 1 && ua[0] == 0x2D) { return .empty }
         var lower = [UInt8](repeating: 0, count: ua.count)
         for i in 0..<ua.count { lower[i] = asciiLower(ua[i]) }
-        return lower.withUnsafeBufferPointer { buf -> Int32? in
+        return lower.withUnsafeBufferPointer { buf -> Match in
             func contains(_ needle: [UInt8]) -> Bool {
                 needle.withUnsafeBufferPointer { nb in
                     BotFilter.find(nb, in: buf)
                 }
             }
-            for e in exceptions where contains(e) { return nil }
-            for p in patterns where contains(p.bytes) { return p.family }
-            if !buf.contains(0x28) && !osTokens.contains(where: contains) {
-                return Int32(families.firstIndex(of: BotFilter.unlistedFamily)!)
-            }
-            return nil
+            if let e = exceptions.firstIndex(where: contains) { return .exception(e) }
+            if let p = patterns.firstIndex(where: { contains($0.bytes) }) { return .pattern(p) }
+            if !buf.contains(0x28) && !osTokens.contains(where: contains) { return .structure }
+            return .browser
+        }
+    }
+
+    /// The family index of a bot User-Agent, or nil for a browser. Slow (a scan of every
+    /// pattern); callers cache the answer per distinct User-Agent.
+    public func classify(_ ua: ByteSpan) -> Int32? {
+        switch match(ua) {
+        case .empty: return 0
+        case .exception, .browser: return nil
+        case .pattern(let p): return patterns[p].family
+        case .structure: return Int32(families.firstIndex(of: BotFilter.unlistedFamily)!)
+        }
+    }
+
+    /// The family (nil: a browser) and why, for `ingest explain`.
+    public func explain(_ ua: String) -> (family: String?, reason: Reason) {
+        let m = ua.withSpan { match($0) }
+        let family = ua.withSpan { classify($0) }.map { families[Int($0)] }
+        switch m {
+        case .empty: return (family, .empty)
+        case .exception(let e): return (family, .exception(pattern: String(decoding: exceptions[e], as: UTF8.self), origin: exceptionOrigins[e]))
+        case .pattern(let p): return (family, .pattern(pattern: String(decoding: patterns[p].bytes, as: UTF8.self), origin: patternOrigins[p]))
+        case .structure: return (family, .structure)
+        case .browser:
+            let lower = ua.lowercased()
+            let evidence = lower.contains("(") ? "a (platform; …) comment"
+                : Self.osNames.first(where: { lower.contains($0) }).map { "the OS name \($0)" } ?? "a browser's form"
+            return (family, .browser(evidence: evidence))
         }
     }
 

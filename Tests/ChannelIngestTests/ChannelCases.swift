@@ -1,0 +1,101 @@
+/// The cases of the channel tests, shared with `ExplainTests`, which runs each of them through
+/// `ingest explain` and checks it says what the pipeline decides.
+enum ChannelCases {
+    /// (source, medium, campaign) → channel, by SPEC.md's rules.
+    static let rules: [(source: String, medium: String, campaign: String, channel: String)] = [
+        ("(direct)", "(none)", "(not set)", "Direct"),
+        ("(direct)", "(not set)", "(not set)", "Direct"),
+        ("google", "cpc", "pmax cross-network", "Cross-network"),
+        ("google", "cpc", "summer shopping", "Paid Shopping"),
+        ("amazon.com", "cpc", "(not set)", "Paid Shopping"),
+        ("google", "cpc", "(not set)", "Paid Search"),
+        ("facebook", "paid_social", "(not set)", "Paid Social"),
+        ("fb", "ppc", "(not set)", "Paid Social"),
+        ("youtube", "cpv", "(not set)", "Paid Video"),
+        ("gdn", "display", "(not set)", "Display"),
+        ("gdn", "cpm", "(not set)", "Display"),
+        ("partner", "banner", "(not set)", "Display"),
+        ("partner", "retargeting", "(not set)", "Paid Other"),
+        ("etsy.com", "referral", "(not set)", "Organic Shopping"),
+        ("newsletter", "email", "eshop-launch", "Organic Shopping"),
+        ("instagram", "referral", "(not set)", "Organic Social"),
+        ("anything", "social-network", "(not set)", "Organic Social"),
+        ("vimeo", "referral", "(not set)", "Organic Video"),
+        ("anything", "video-ad", "(not set)", "Organic Video"),
+        ("ecosia", "referral", "(not set)", "Organic Search"),
+        ("anything", "organic", "(not set)", "Organic Search"),
+        ("blog.org", "referral", "(not set)", "Referral"),
+        ("app", "app", "(not set)", "Referral"),
+        ("newsletter", "email", "(not set)", "Email"),
+        ("e-mail", "whatever", "(not set)", "Email"),
+        ("partner", "affiliate", "(not set)", "Affiliates"),
+        ("spotify", "audio", "(not set)", "Audio"),
+        ("sms", "text", "(not set)", "SMS"),
+        ("app", "web_push", "(not set)", "Mobile Push Notifications"),
+        ("firebase", "x", "(not set)", "Mobile Push Notifications"),
+        ("flyer", "print", "(not set)", "Unassigned"),
+        ("(not set)", "(not set)", "(not set)", "Unassigned"),
+    ]
+
+    /// Referrers (with the request's host, for vhost logs) → "source / medium → channel", or
+    /// "none", "internal", "spam"; by the test that checks them.
+    static let referrers: [String: [(referrer: String, host: String, expected: String)]] = [
+        "testSearchEngines": [
+            ("https://www.google.co.uk/", "", "google / organic → Organic Search"),
+            ("https://www.google.com.br/search?q=x", "", "google / organic → Organic Search"),
+            ("http://www.google.de", "", "google / organic → Organic Search"),
+            ("https://news.google.com/articles/x", "", "google / organic → Organic Search"),
+            ("https://www.bing.com/search?q=x", "", "bing / organic → Organic Search"),
+            ("https://duckduckgo.com/", "", "duckduckgo / organic → Organic Search"),
+            ("https://search.brave.com/search?q=x", "", "brave / organic → Organic Search"),
+            ("https://yandex.ru/search/?text=x", "", "yandex / organic → Organic Search"),
+            ("https://es.search.yahoo.com/search", "", "yahoo / organic → Organic Search"),
+            ("android-app://com.google.android.googlequicksearchbox/https/www.google.com", "", "google / organic → Organic Search"),
+        ],
+        "testRegistrableDomainDoesNotMatchSubdomains": [
+            ("https://docs.google.com/document/d/1", "", "docs.google.com / referral → Referral"),
+            ("https://mail.google.com/mail/u/0/", "", "mail.google.com / email → Email"),
+            ("https://google.evil-example.net/", "", "google.evil-example.net / referral → Referral"),
+        ],
+        "testSocialNetworks": [
+            ("https://l.facebook.com/l.php?u=x", "", "facebook / social → Organic Social"),
+            ("https://m.facebook.com/", "", "facebook / social → Organic Social"),
+            ("https://t.co/abc", "", "twitter / social → Organic Social"),
+            ("https://x.com/someone", "", "twitter / social → Organic Social"),
+            ("https://lnkd.in/e123", "", "linkedin / social → Organic Social"),
+            ("android-app://com.linkedin.android/", "", "linkedin / social → Organic Social"),
+            ("https://out.reddit.com/t3_x", "", "reddit / social → Organic Social"),
+            ("https://bsky.app/profile/x", "", "bsky.app / social → Organic Social"),
+        ],
+        "testVideoAIAndPlainReferrals": [
+            ("https://www.youtube.com/watch?v=1", "", "youtube / referral → Organic Video"),
+            ("https://chatgpt.com/", "", "chatgpt.com / referral → Referral"),
+            ("https://blog.somewhere.org/post", "", "blog.somewhere.org / referral → Referral"),
+        ],
+        "testSiteHostsPaymentAndSpam": [
+            ("https://www.example.com/pricing", "", "internal"),
+            ("https://example.com/", "", "internal"),
+            ("https://blog.example.com/", "", "internal"),
+            ("https://notexample.com/", "", "notexample.com / referral → Referral"),
+            ("https://www.paypal.com/checkoutnow", "", "internal"),
+            ("https://checkout.stripe.com/pay", "", "internal"),
+            ("http://semalt.com/", "", "spam"),
+            ("https://shop.other.org/a", "shop.other.org", "internal"),
+        ],
+        "testReferrerNormalization": [
+            ("https://user:pw@WWW.Google.COM:443/", "", "google / organic → Organic Search"),
+            ("https://www.bing.com./", "", "bing / organic → Organic Search"),
+            ("-", "", "none"),
+            ("", "", "none"),
+            ("www.google.com", "", "none"),
+            ("about:blank", "", "none"),
+            ("ftp://example.org/", "", "none"),
+            ("https://", "", "none"),
+        ],
+        "testHostPathEntries": [
+            ("https://www.google.fr/imgres?imgurl=x", "", "google / organic → Organic Search"),
+            ("https://webmail1m.orange.fr/webmail/fr_FR/read.html", "", "webmail1m.orange.fr / email → Email"),
+            ("https://webmail1m.orange.fr/other", "", "webmail1m.orange.fr / referral → Referral"),
+        ],
+    ]
+}
