@@ -27,16 +27,18 @@ enum Main {
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Per-channel traffic tables from gzipped web-server access logs.",
+        abstract: "Which channel brings your visitors, leads and customers: per-channel tables and a report from web-server access logs.",
         discussion: """
-        Reads access logs (gzip or plain, chosen by their bytes; - is stdin), sessionizes visitors,
-        gives each session its GA4 default channel, joins conversions (goals in the log, rows of a
-        CRM export) and writes CSV tables to --out.
+        Reads access logs (gzip or plain, chosen by their bytes; - is standard input), groups each visitor's hits into sessions, gives each session its GA4 default channel, joins conversions (goals in the log, rows of a CRM export) and writes CSV tables, summary.json and report.html to --out.
 
-          ingest --site example.com logs/access.log*
-          ingest --config ingest.toml logs/*.gz --conversions crm.csv --costs costs.csv
-          ingest --state state.db /var/log/nginx/access.log*      (nightly: each line once)
-          ingest report --state state.db --from 2026-11-01 --to 2026-11-30
+        Examples:
+        ingest --site example.com logs/access.log*
+        ingest --config ingest.toml logs/*.gz --conversions crm.csv --costs costs.csv
+        ingest --state state.db /var/log/nginx/access.log*
+        ingest report --state state.db --from 2026-11-01 --to 2026-11-30
+        ingest explain 'https://example.com/?utm_source=x' --referrer https://t.co/
+
+        With --state, a nightly run reads each line once and carries sessions and leads over to the next night.
         """,
         subcommands: [Run.self, Report.self, Explain.self, Formats.self],
         defaultSubcommand: Run.self

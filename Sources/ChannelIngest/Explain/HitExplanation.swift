@@ -102,7 +102,12 @@ public struct HitExplanation {
     /// Explains a hit: a GET with status 200 of `landing` (a URL, or a path on the first of
     /// `options.siteHosts`) with this referrer and User-Agent, under `options`' lists and sites.
     public static func make(landing url: String, referrer: String?, userAgent: String?, options: IngestOptions) throws -> HitExplanation {
-        let classifiers = try Classifiers(options: options)
+        try make(landing: url, referrer: referrer, userAgent: userAgent, options: options, classifiers: Classifiers(options: options))
+    }
+
+    /// The same with classifiers already built from `options` (the fuzz target reuses them).
+    static func make(landing url: String, referrer: String?, userAgent: String?, options: IngestOptions,
+                     classifiers: Classifiers) throws -> HitExplanation {
         let stage = TrafficStage(bots: classifiers.bots, pageRules: classifiers.pageRules, goals: try GoalRules([]),
                                  referrers: classifiers.referrers, sources: classifiers.sources, keyer: .random())
         var notes: [String] = []

@@ -10,6 +10,8 @@ public enum FuzzEntry {
         let bots: BotFilter
         let setup: FormatSetup
         let goals: GoalRules
+        let explainOptions: IngestOptions
+        let classifiers: Classifiers
     }
 
     nonisolated(unsafe) static let kit: Kit = {
@@ -18,9 +20,12 @@ public enum FuzzEntry {
         let format = try! FormatString(#"$remote_addr - [$time_iso8601] $host "$request_method $uri$is_args$args" $status "$http_referer" "$http_user_agent" $cookie_uid"#, visitorID: "uid")
         let json = JSONFieldMap(paths: [.time: ["t", "time"], .client: ["c.ip"], .uri: ["r.u"], .status: ["s"],
                                         .userAgent: ["r.h.ua"], .referrer: ["r.h.ref"], .visitorID: ["uid"]])
+        var explain = IngestOptions()
+        explain.siteHosts = ["example.com"]
         return Kit(referrers: ReferrerClassifier(lists: lists, sources: sources, siteHosts: ["example.com"]),
                    bots: try! BotFilter.builtIn(), setup: FormatSetup(formatString: format, jsonMap: json, visitorIDName: "uid"),
-                   goals: try! GoalRules([Goal(name: "g", path: "/t*"), Goal(name: "e", path: "", event: "purchase")]))
+                   goals: try! GoalRules([Goal(name: "g", path: "/t*"), Goal(name: "e", path: "", event: "purchase")]),
+                   explainOptions: explain, classifiers: try! Classifiers(options: explain))
     }()
 
     /// Lines of `format` (the bytes split at newlines, like a file), each parsed and, when a hit,
@@ -97,6 +102,13 @@ public enum FuzzEntry {
             _ = LogTime.parseISO(s)
             _ = LogTime.parseEpoch(s)
             _ = LogTime.parseCommonLog(s)
+        }
+        // `ingest explain` on the bytes as landing, referrer and User-Agent (split at newlines).
+        let parts = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        if let e = try? HitExplanation.make(landing: parts[0], referrer: parts.count > 1 ? parts[1] : nil, userAgent: parts.count > 2 ? parts[2] : nil,
+                                            options: k.explainOptions, classifiers: k.classifiers) {
+            _ = e.text
+            _ = e.json
         }
     }
 
