@@ -18,8 +18,9 @@ final class HostileFieldTests: XCTestCase {
         return j
     }
 
-    /// Each of the 256 byte values inside each field of a combined line.
-    func testEveryByteInEveryField() throws {
+    /// Every byte value but the newline inside each field of a combined line from 203.0.113.7:
+    /// the bytes of the file and its number of lines (also run by `ReportBrowserTests`).
+    static func everyByteInEveryField() -> (bytes: [UInt8], lines: Int) {
         let fields = ["203.0.113.7", "-", "-", "[02/Mar/2026:10:15:07 +0000]", "\"GET /p?utm_source=a HTTP/1.1\"", "200", "512",
                       "\"https://t.co/x\"", "\"Mozilla/5.0 (X11)\""]
         var bytes: [UInt8] = []
@@ -32,6 +33,12 @@ final class HostileFieldTests: XCTestCase {
                 lines += 1
             }
         }
+        return (bytes, lines)
+    }
+
+    /// Each of the 256 byte values inside each field of a combined line.
+    func testEveryByteInEveryField() throws {
+        let (bytes, lines) = Self.everyByteInEveryField()
         let j = try job([], bytes: bytes)
         XCTAssertEqual(j.stats.lines, lines)
         XCTAssertEqual(j.stats.hits + j.stats.malformed, lines)
@@ -43,6 +50,11 @@ final class HostileFieldTests: XCTestCase {
             XCTAssertNotNil(String(data: data, encoding: .utf8), "\(name) is valid UTF-8")
             XCTAssertFalse(String(decoding: data, as: UTF8.self).contains("203.0.113.7"), name)
         }
+        // The report of this run has nothing executable that came from the input (the same page
+        // is loaded in Chromium by ReportBrowserTests): its only tags are the template's.
+        let html = try String(contentsOfFile: dir.path("out/report.html"), encoding: .utf8)
+        XCTAssertFalse(html.lowercased().contains("<script"))
+        XCTAssertNil(html.range(of: #"<[^>]*\son[a-z]+\s*="#, options: [.regularExpression, .caseInsensitive]), "an event handler attribute")
     }
 
     func testOddDatesStatusesAndAddresses() throws {

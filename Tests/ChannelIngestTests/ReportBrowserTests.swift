@@ -141,4 +141,24 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertTrue(dom.contains("/&lt;script&gt;alert(1)&lt;/script&gt;"))
         XCTAssertFalse(dom.contains("203.0.113.5"))
     }
+
+    /// The report of the robustness tests' every-byte-in-every-field run, loaded in Chromium.
+    func testEveryByteReportHasNoScriptOrHandlerInTheDOM() throws {
+        let chromium = try chromium()
+        let (bytes, _) = HostileFieldTests.everyByteInEveryField()
+        let dir = TempDir()
+        var o = IngestOptions()
+        o.siteHosts = ["example.com"]
+        o.quiet = true
+        o.format = .combined
+        o.files = [dir.write("h.log", bytes: bytes)]
+        let job = IngestJob(options: o)
+        try job.run()
+        try ReportWriter.write(job: job, to: dir.path("out"))
+        let dom = try run(chromium, ["--dump-dom"], page: dir.path("out/report.html"), width: 1280, height: 900)
+        XCTAssertTrue(dom.contains("</html>"), "Chromium printed no DOM")
+        XCTAssertFalse(dom.lowercased().contains("<script"), "a script element")
+        XCTAssertNil(dom.range(of: #"<[^>]*\son[a-z]+\s*="#, options: [.regularExpression, .caseInsensitive]), "an event handler attribute")
+        XCTAssertFalse(dom.contains("203.0.113.7"))
+    }
 }

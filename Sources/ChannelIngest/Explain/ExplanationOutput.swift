@@ -111,9 +111,13 @@ extension HitExplanation {
     }
 
     private var factsText: String {
-        let list = facts.category.map { c in
-            "source \(source) is on the \(c.rawValue) list" + (sourceEntry.map { " (`\($0.pattern)`, \($0.origin))" } ?? "")
-        } ?? "source \(source) is on no list"
+        let ruleLists: Set<SourceCategory> = [.search, .social, .video, .shopping]
+        let list: String
+        if let c = facts.category, ruleLists.contains(c) {
+            list = "source \(source) is \(c.rawValue.uppercased())" + (sourceEntry.map { " (`\($0.pattern)`, \($0.origin))" } ?? "")
+        } else {
+            list = "source \(source) is on none of the search, social, video and shopping lists"
+        }
         return "\(list); medium \(medium) is \(facts.paid ? "" : "not ")PAID; campaign \(campaignName) is \(facts.shoppingCampaign ? "" : "not ")SHOPCAMP"
     }
 
