@@ -225,6 +225,12 @@ final class ExplainTests: XCTestCase {
         XCTAssertEqual(noSite.channel, .referral)
         XCTAssertEqual(noSite.notes.count, 1)
         XCTAssertTrue(noSite.notes[0].contains("pass --site shop.test"), noSite.notes[0])
+        // A bare path with no site at all: the landing's host is unknown, and the same advice.
+        let bare = try explain("/a", referrer: "https://www.shop.test/b", sites: [])
+        XCTAssertEqual(bare.channel, .referral)
+        XCTAssertEqual(bare.matchedRule?.number, 13)
+        XCTAssertEqual(bare.notes.count, 2)
+        XCTAssertTrue(bare.notes[1].contains("pass --site shop.test"), bare.notes[1])
 
         let none = try explain("/", referrer: "about:blank")
         XCTAssertEqual(none.referrer.reading.verdict, .none)

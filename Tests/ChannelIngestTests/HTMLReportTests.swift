@@ -7,8 +7,10 @@ import XCTest
 enum ReportReading {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The fixture run of the README (config, CRM export, costs) into `dir`.
-    static func fixtureRun(into dir: String) throws {
+    /// The fixture run of the README (config, CRM export, costs) into `dir`: the job and the
+    /// tables its writer returned.
+    @discardableResult
+    static func fixtureRun(into dir: String) throws -> (job: IngestJob, tables: TrafficTables) {
         let fixtures = root.appendingPathComponent("fixtures")
         let config = try IngestConfig.load(path: fixtures.appendingPathComponent("ingest.toml").path)
         var o = IngestOptions(config: config, origin: fixtures.appendingPathComponent("ingest.toml").path)
@@ -19,7 +21,7 @@ enum ReportReading {
         o.quiet = true
         let job = IngestJob(options: o)
         try job.run()
-        try ReportWriter.write(job: job, to: dir)
+        return (job, try ReportWriter.write(job: job, to: dir))
     }
 
     /// A CSV as rows of cells by column name (the tables quote only where they must).
@@ -210,18 +212,7 @@ final class HTMLReportTests: XCTestCase {
 
     func testConsoleSummaryAnswersTheQuestionInWholeNumbers() throws {
         let dir = TempDir()
-        try ReportReading.fixtureRun(into: dir.path("out"))
-        // Re-run for the tables object (the writer returns it).
-        let fixtures = ReportReading.root.appendingPathComponent("fixtures")
-        var o = IngestOptions(config: try IngestConfig.load(path: fixtures.appendingPathComponent("ingest.toml").path), origin: "ingest.toml")
-        let logs = fixtures.appendingPathComponent("logs")
-        o.files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
-        o.crm.files = [fixtures.appendingPathComponent("crm.csv").path]
-        o.costsFile = fixtures.appendingPathComponent("costs.csv").path
-        o.quiet = true
-        let job = IngestJob(options: o)
-        try job.run()
-        let tables = try ReportWriter.write(job: job, to: dir.path("out2"))
+        let (job, tables) = try ReportReading.fixtureRun(into: dir.path("out"))
         let text = ConsoleSummary.render(verdict: Verdict(tables: tables), stats: job.stats, outDir: "out", report: "report.html")
         let lines = text.components(separatedBy: "\n")
         XCTAssertTrue(lines.allSatisfy { $0.count <= 120 }, text)

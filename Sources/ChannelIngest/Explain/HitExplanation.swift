@@ -192,6 +192,9 @@ public struct HitExplanation {
         if let host = reading.host, reading.verdict != .site, landing.host.map(Self.withoutWWW) == host {
             notes.append("the referrer's host \(host) is the landing's own host but not a site host: pass --site \(host) (or site = [\"\(host)\"] in the config), or every internal link counts as a referral")
         }
+        else if let host = reading.host, landing.host == nil, options.siteHosts.isEmpty, channel == .referral {
+            notes.append("no site host is known, so a link from \(host) is a referral; if \(host) is your site, pass --site \(host) (or site = [\"\(host)\"] in the config)")
+        }
         if outcome == .botHit {
             notes.append("a bot hit never enters a session: the source and channel below are what a browser's hit would get")
         } else if outcome == .spamHit {

@@ -65,7 +65,8 @@ public enum ConsoleSummary {
             if i == table.count - 1 { out += String(repeating: "-", count: w.reduce(0, +) + 2 * (w.count - 1)) + "\n" }
             out += line(r) + "\n"
         }
-        out += "\n\(stats.lines) lines, \(stats.hits) hits, \(stats.botHits) bot hits, \(stats.malformed) malformed"
+        let n = HumanNumbers.count as (Int) -> String
+        out += "\n\(n(stats.lines)) lines, \(n(stats.hits)) hits, \(n(stats.botHits)) bot hits, \(n(stats.malformed)) malformed"
         out += String(format: " in %.2f s.\n", stats.seconds)
         let dir = outDir.hasSuffix("/") ? outDir : outDir + "/"
         out += report.map { "Tables in \(dir), the report in \(dir)\($0)\n" } ?? "Tables in \(dir)\n"

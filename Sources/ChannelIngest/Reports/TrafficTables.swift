@@ -14,6 +14,19 @@ public struct TrafficTables {
     let costs: ChannelCosts?
     /// Whether CRM rows were read (`lead_quality.csv` has rows only then).
     let hasLeads: Bool
+    /// Each table is made once: the CSV writer, the terminal summary and `report.html` read
+    /// the same cells (and a table is not rebuilt for every row that reads it).
+    private let cache = Cache()
+
+    private final class Cache {
+        var tables: [String: CSVTable] = [:]
+        func table(_ name: String, _ make: () -> CSVTable) -> CSVTable {
+            if let t = tables[name] { return t }
+            let t = make()
+            tables[name] = t
+            return t
+        }
+    }
 
     /// The row for goal hits that found no session to join.
     public static let noSession = TrafficAggregates.Pseudo.noSession.name
@@ -36,67 +49,75 @@ public struct TrafficTables {
     static func count(_ n: Double) -> CSVTable.Cell { .number(n, decimals: 2) }
 
     public var traffic: CSVTable {
-        var t = CSVTable(columns: ["channel", "sessions", "users", "pageviews", "pages_per_session", "avg_session_seconds",
-                                   "bounce_rate", "engaged_sessions", "engagement_rate", "share_of_sessions"])
-        let total = aggregates.sessions
-        for (channel, c) in aggregates.byChannel.sorted(by: { ($1.value.sessions, $0.key.name) < ($0.value.sessions, $1.key.name) }) {
-            t.append([.text(channel.name), .int(c.sessions), .int(c.distinctUsers), .int(c.pageviews),
-                      .number(c.sessions == 0 ? 0 : Double(c.pageviews) / Double(c.sessions), decimals: 2),
-                      .number(c.sessions == 0 ? 0 : Double(c.durationSeconds) / Double(c.sessions), decimals: 1),
-                      Self.rate(c.bounces, c.sessions), .int(c.engaged), Self.rate(c.engaged, c.sessions),
-                      Self.rate(c.sessions, total)])
+        cache.table("traffic") {
+            var t = CSVTable(columns: ["channel", "sessions", "users", "pageviews", "pages_per_session", "avg_session_seconds",
+                                       "bounce_rate", "engaged_sessions", "engagement_rate", "share_of_sessions"])
+            let total = aggregates.sessions
+            for (channel, c) in aggregates.byChannel.sorted(by: { ($1.value.sessions, $0.key.name) < ($0.value.sessions, $1.key.name) }) {
+                t.append([.text(channel.name), .int(c.sessions), .int(c.distinctUsers), .int(c.pageviews),
+                          .number(c.sessions == 0 ? 0 : Double(c.pageviews) / Double(c.sessions), decimals: 2),
+                          .number(c.sessions == 0 ? 0 : Double(c.durationSeconds) / Double(c.sessions), decimals: 1),
+                          Self.rate(c.bounces, c.sessions), .int(c.engaged), Self.rate(c.engaged, c.sessions),
+                          Self.rate(c.sessions, total)])
+            }
+            return t
         }
-        return t
     }
 
     public var sources: CSVTable {
-        var t = CSVTable(columns: ["channel", "source", "medium", "sessions", "users", "pageviews", "conversions", "conversion_rate"])
-        let rows = aggregates.bySource.sorted { a, b in
-            a.value.sessions != b.value.sessions ? a.value.sessions > b.value.sessions
-                : (a.key.channel.name, a.key.source, a.key.medium) < (b.key.channel.name, b.key.source, b.key.medium)
+        cache.table("sources") {
+            var t = CSVTable(columns: ["channel", "source", "medium", "sessions", "users", "pageviews", "conversions", "conversion_rate"])
+            let rows = aggregates.bySource.sorted { a, b in
+                a.value.sessions != b.value.sessions ? a.value.sessions > b.value.sessions
+                    : (a.key.channel.name, a.key.source, a.key.medium) < (b.key.channel.name, b.key.source, b.key.medium)
+            }
+            for (k, c) in rows {
+                t.append([.text(k.channel.name), .text(k.source), .text(k.medium), .int(c.sessions), .int(c.distinctUsers),
+                          .int(c.pageviews), Self.count(c.conversions), Self.rate(c.conversions, c.sessions)])
+            }
+            for row in aggregates.creditedPseudoRows {
+                let c = aggregates.credited(row)
+                t.append([.text(row.name), .text(row.name), .text(row.name), .int(0), .int(0), .int(0), Self.count(c.conversions), Self.rate(0, 0)])
+            }
+            return t
         }
-        for (k, c) in rows {
-            t.append([.text(k.channel.name), .text(k.source), .text(k.medium), .int(c.sessions), .int(c.distinctUsers),
-                      .int(c.pageviews), Self.count(c.conversions), Self.rate(c.conversions, c.sessions)])
-        }
-        for row in aggregates.creditedPseudoRows {
-            let c = aggregates.credited(row)
-            t.append([.text(row.name), .text(row.name), .text(row.name), .int(0), .int(0), .int(0), Self.count(c.conversions), Self.rate(0, 0)])
-        }
-        return t
     }
 
     public var landingPages: CSVTable {
-        var t = CSVTable(columns: ["channel", "landing_page", "sessions", "bounce_rate", "conversions"])
-        let rows = aggregates.byLanding.map { (k, c) in (k.channel.name, paths[Int(k.page)], c) }
-            .sorted { a, b in a.2.sessions != b.2.sessions ? a.2.sessions > b.2.sessions : (a.0, a.1) < (b.0, b.1) }
-        for (channel, page, c) in rows {
-            t.append([.text(channel), .text(page), .int(c.sessions), Self.rate(c.bounces, c.sessions), Self.count(c.conversions)])
+        cache.table("landingPages") {
+            var t = CSVTable(columns: ["channel", "landing_page", "sessions", "bounce_rate", "conversions"])
+            let rows = aggregates.byLanding.map { (k, c) in (k.channel.name, paths[Int(k.page)], c) }
+                .sorted { a, b in a.2.sessions != b.2.sessions ? a.2.sessions > b.2.sessions : (a.0, a.1) < (b.0, b.1) }
+            for (channel, page, c) in rows {
+                t.append([.text(channel), .text(page), .int(c.sessions), Self.rate(c.bounces, c.sessions), Self.count(c.conversions)])
+            }
+            for row in aggregates.creditedPseudoRows {
+                t.append([.text(row.name), .text(row.name), .int(0), Self.rate(0, 0), Self.count(aggregates.credited(row).conversions)])
+            }
+            return t
         }
-        for row in aggregates.creditedPseudoRows {
-            t.append([.text(row.name), .text(row.name), .int(0), Self.rate(0, 0), Self.count(aggregates.credited(row).conversions)])
-        }
-        return t
     }
 
     public var daily: CSVTable {
-        var t = CSVTable(columns: ["date", "channel", "sessions", "users", "pageviews", "conversions", "value"])
-        var rows = aggregates.byDay.map { (k, c) in (k.day, k.channel.name, c, 0) }
-        for (k, o) in aggregates.pseudoByDay {
-            var c = TrafficAggregates.Counts()
-            c.conversions = o.conversions
-            c.value = o.value
-            rows.append((k.day, k.row.name, c, 1 + k.row.rawValue))
+        cache.table("daily") {
+            var t = CSVTable(columns: ["date", "channel", "sessions", "users", "pageviews", "conversions", "value"])
+            var rows = aggregates.byDay.map { (k, c) in (k.day, k.channel.name, c, 0) }
+            for (k, o) in aggregates.pseudoByDay {
+                var c = TrafficAggregates.Counts()
+                c.conversions = o.conversions
+                c.value = o.value
+                rows.append((k.day, k.row.name, c, 1 + k.row.rawValue))
+            }
+            // By date, then sessions, then name; the pseudo rows last in their day.
+            rows.sort { a, b in
+                a.0 != b.0 ? a.0 < b.0 : a.3 != b.3 ? a.3 < b.3 : a.2.sessions != b.2.sessions ? a.2.sessions > b.2.sessions : a.1 < b.1
+            }
+            for (day, channel, c, _) in rows {
+                t.append([.text(LogTime.isoDate(days: day)), .text(channel), .int(c.sessions), .int(c.distinctUsers),
+                          .int(c.pageviews), Self.count(c.conversions), .number(c.value, decimals: 2)])
+            }
+            return t
         }
-        // By date, then sessions, then name; the pseudo rows last in their day.
-        rows.sort { a, b in
-            a.0 != b.0 ? a.0 < b.0 : a.3 != b.3 ? a.3 < b.3 : a.2.sessions != b.2.sessions ? a.2.sessions > b.2.sessions : a.1 < b.1
-        }
-        for (day, channel, c, _) in rows {
-            t.append([.text(LogTime.isoDate(days: day)), .text(channel), .int(c.sessions), .int(c.distinctUsers),
-                      .int(c.pageviews), Self.count(c.conversions), .number(c.value, decimals: 2)])
-        }
-        return t
     }
 
     /// A row of the per-channel tables: a channel, or a pseudo row.
@@ -121,37 +142,41 @@ public struct TrafficTables {
     /// One row per channel and goal: the channel's sessions, the goal's conversions credited to
     /// it (main model), their rate per session and their value.
     public var conversions: CSVTable {
-        var t = CSVTable(columns: ["channel", "goal", "sessions", "conversions", "conversion_rate", "value"])
-        guard !goalNames.isEmpty else { return t }
-        for (name, sessions, row) in rowOrder() {
-            for (i, goal) in goalNames.enumerated() {
-                let c: TrafficAggregates.Credited
-                switch row {
-                case .channel(let ch): c = aggregates.credited(ch, goal: i)
-                case .pseudo(let p): c = aggregates.credited(p, goal: i)
+        cache.table("conversions") {
+            var t = CSVTable(columns: ["channel", "goal", "sessions", "conversions", "conversion_rate", "value"])
+            guard !goalNames.isEmpty else { return t }
+            for (name, sessions, row) in rowOrder() {
+                for (i, goal) in goalNames.enumerated() {
+                    let c: TrafficAggregates.Credited
+                    switch row {
+                    case .channel(let ch): c = aggregates.credited(ch, goal: i)
+                    case .pseudo(let p): c = aggregates.credited(p, goal: i)
+                    }
+                    t.append([.text(name), .text(goal), .int(sessions), Self.count(c.conversions),
+                              Self.rate(c.conversions, sessions), .number(c.value, decimals: 2)])
                 }
-                t.append([.text(name), .text(goal), .int(sessions), Self.count(c.conversions),
-                          Self.rate(c.conversions, sessions), .number(c.value, decimals: 2)])
             }
+            return t
         }
-        return t
     }
 
     /// Every attribution model side by side: conversions and value credited to each channel.
     public var attribution: CSVTable {
-        var t = CSVTable(columns: ["channel", "model", "conversions", "value"])
-        guard !goalNames.isEmpty else { return t }
-        for (name, _, row) in rowOrder() {
-            for model in AttributionModel.allCases {
-                let c: TrafficAggregates.Credited
-                switch row {
-                case .channel(let ch): c = aggregates.credited(ch, model: model)
-                case .pseudo(let p): c = aggregates.credited(p, model: model)
+        cache.table("attribution") {
+            var t = CSVTable(columns: ["channel", "model", "conversions", "value"])
+            guard !goalNames.isEmpty else { return t }
+            for (name, _, row) in rowOrder() {
+                for model in AttributionModel.allCases {
+                    let c: TrafficAggregates.Credited
+                    switch row {
+                    case .channel(let ch): c = aggregates.credited(ch, model: model)
+                    case .pseudo(let p): c = aggregates.credited(p, model: model)
+                    }
+                    t.append([.text(name), .text(model.rawValue), Self.count(c.conversions), .number(c.value, decimals: 2)])
                 }
-                t.append([.text(name), .text(model.rawValue), Self.count(c.conversions), .number(c.value, decimals: 2)])
             }
+            return t
         }
-        return t
     }
 
     private func leads(_ row: Row) -> TrafficAggregates.LeadTotals {
@@ -170,59 +195,65 @@ public struct TrafficTables {
     /// (customers included: they were qualified first), customers and spam, how many the data
     /// calls suspicious, the customers' revenue, and the median days from first touch to customer.
     public var leadQuality: CSVTable {
-        var t = CSVTable(columns: ["channel", "leads", "qualified", "customers", "spam", "suspicious", "qualified_rate",
-                                   "customer_rate", "spam_rate", "suspicious_rate", "revenue", "revenue_per_lead",
-                                   "median_days_to_customer"])
-        guard hasLeads else { return t }
-        for (name, _, row) in rowOrder() {
-            let l = leads(row)
-            t.append([.text(name), Self.count(l.leads), Self.count(l.qualified), Self.count(l.customers), Self.count(l.spam),
-                      Self.count(l.suspicious), Self.leadRate(l.qualified, l.leads), Self.leadRate(l.customers, l.leads),
-                      Self.leadRate(l.spam, l.leads), Self.leadRate(l.suspicious, l.leads), .number(l.revenue, decimals: 2),
-                      l.leads > 0 ? .number(l.revenue / l.leads, decimals: 2) : .empty,
-                      l.medianDaysToCustomer.map { .number($0, decimals: 1) } ?? .empty])
+        cache.table("leadQuality") {
+            var t = CSVTable(columns: ["channel", "leads", "qualified", "customers", "spam", "suspicious", "qualified_rate",
+                                       "customer_rate", "spam_rate", "suspicious_rate", "revenue", "revenue_per_lead",
+                                       "median_days_to_customer"])
+            guard hasLeads else { return t }
+            for (name, _, row) in rowOrder() {
+                let l = leads(row)
+                t.append([.text(name), Self.count(l.leads), Self.count(l.qualified), Self.count(l.customers), Self.count(l.spam),
+                          Self.count(l.suspicious), Self.leadRate(l.qualified, l.leads), Self.leadRate(l.customers, l.leads),
+                          Self.leadRate(l.spam, l.leads), Self.leadRate(l.suspicious, l.leads), .number(l.revenue, decimals: 2),
+                          l.leads > 0 ? .number(l.revenue / l.leads, decimals: 2) : .empty,
+                          l.medianDaysToCustomer.map { .number($0, decimals: 1) } ?? .empty])
+            }
+            return t
         }
-        return t
     }
 
     /// Per channel: its cost, the value credited to it (main model), ROI = (value − cost) / cost,
     /// and cost per lead and per customer. Without a cost (or a cost of 0) ROI is empty, never a
     /// division error; a cost with no value is −1.
     public var roi: CSVTable {
-        var t = CSVTable(columns: ["channel", "cost", "value", "roi", "cost_per_lead", "cost_per_customer"])
-        guard let costs else { return t }
-        for (name, _, row) in rowOrder(adding: Array(costs.costs.keys)) {
-            var cost: Double?
-            let value: Double
-            switch row {
-            case .channel(let ch):
-                cost = costs[ch]
-                value = aggregates.credited(ch, model: aggregates.model).value
-            case .pseudo(let p):
-                value = aggregates.credited(p).value
+        cache.table("roi") {
+            var t = CSVTable(columns: ["channel", "cost", "value", "roi", "cost_per_lead", "cost_per_customer"])
+            guard let costs else { return t }
+            for (name, _, row) in rowOrder(adding: Array(costs.costs.keys)) {
+                var cost: Double?
+                let value: Double
+                switch row {
+                case .channel(let ch):
+                    cost = costs[ch]
+                    value = aggregates.credited(ch, model: aggregates.model).value
+                case .pseudo(let p):
+                    value = aggregates.credited(p).value
+                }
+                let l = leads(row)
+                func per(_ n: Double) -> CSVTable.Cell {
+                    guard let cost, n > 0 else { return .empty }
+                    return .number(cost / n, decimals: 2)
+                }
+                t.append([.text(name), cost.map { .number($0, decimals: 2) } ?? .empty, .number(value, decimals: 2),
+                          cost.flatMap { $0 > 0 ? .number((value - $0) / $0, decimals: 4) : nil } ?? .empty,
+                          per(l.leads), per(l.customers)])
             }
-            let l = leads(row)
-            func per(_ n: Double) -> CSVTable.Cell {
-                guard let cost, n > 0 else { return .empty }
-                return .number(cost / n, decimals: 2)
-            }
-            t.append([.text(name), cost.map { .number($0, decimals: 2) } ?? .empty, .number(value, decimals: 2),
-                      cost.flatMap { $0 > 0 ? .number((value - $0) / $0, decimals: 4) : nil } ?? .empty,
-                      per(l.leads), per(l.customers)])
+            return t
         }
-        return t
     }
 
     /// Bot hits by family, and referrer spam as its own row; shares are of all parsed hits.
     public var bots: CSVTable {
-        var t = CSVTable(columns: ["bot", "hits", "share_of_hits"])
-        var rows = stats.botHitsByFamily.map { ($0.key, $0.value) }
-        if stats.spamHits > 0 { rows.append(("referrer-spam", stats.spamHits)) }
-        rows.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-        for (name, hits) in rows {
-            t.append([.text(name), .int(hits), Self.rate(hits, stats.hits)])
+        cache.table("bots") {
+            var t = CSVTable(columns: ["bot", "hits", "share_of_hits"])
+            var rows = stats.botHitsByFamily.map { ($0.key, $0.value) }
+            if stats.spamHits > 0 { rows.append(("referrer-spam", stats.spamHits)) }
+            rows.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            for (name, hits) in rows {
+                t.append([.text(name), .int(hits), Self.rate(hits, stats.hits)])
+            }
+            return t
         }
-        return t
     }
 
     /// Every table with its file name.

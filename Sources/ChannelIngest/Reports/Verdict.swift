@@ -157,6 +157,11 @@ struct TableIndex {
         }
     }
 
+    /// Every row of `table`, in its order, readable by column name.
+    static func rows(of table: CSVTable) -> [Row] {
+        table.rows.map { Row(table: table, cells: $0) }
+    }
+
     private(set) var keys: [String] = []
     private var rows: [String: Row] = [:]
 

@@ -216,7 +216,7 @@ struct ReportPageBuilder {
     }
 
     private func dailySection() -> SectionView {
-        let all = tables.daily.rows.map { TableIndex.Row(table: tables.daily, cells: $0) }
+        let all = TableIndex.rows(of: tables.daily)
         let pseudo = Set(TrafficAggregates.Pseudo.allCases.map(\.name))
         let channelDays = all.filter { !pseudo.contains($0.text("channel") ?? "") }
         var charts: [ChartView] = []
@@ -261,7 +261,7 @@ struct ReportPageBuilder {
     // MARK: attribution models
 
     private func modelSection() -> SectionView? {
-        let attribution = tables.attribution.rows.map { TableIndex.Row(table: tables.attribution, cells: $0) }
+        let attribution = TableIndex.rows(of: tables.attribution)
         let top = verdict.rows.filter { $0.isChannel && ($0.conversions ?? 0) > 0 }
             .sorted { ($0.conversions ?? 0) > ($1.conversions ?? 0) }.prefix(HTMLReport.modelChannels).map(\.name)
         guard !top.isEmpty else { return nil }
@@ -289,7 +289,7 @@ struct ReportPageBuilder {
     // MARK: tables
 
     private func pagesSection() -> SectionView {
-        let landing = tables.landingPages.rows.map { TableIndex.Row(table: tables.landingPages, cells: $0) }.filter { ($0.int("sessions") ?? 0) > 0 }
+        let landing = TableIndex.rows(of: tables.landingPages).filter { ($0.int("sessions") ?? 0) > 0 }
         let pageRows = landing.prefix(HTMLReport.tableRows).map { r in
             (kind: "row", name: r.text("landing_page") ?? "", values: [r.text("channel") ?? "", HumanNumbers.count(r.int("sessions") ?? 0),
                                                                        HumanNumbers.percent(r.number("bounce_rate") ?? 0), HumanNumbers.count(r.number("conversions") ?? 0)])
@@ -298,7 +298,7 @@ struct ReportPageBuilder {
                               columns: [("Channel", "channel", false), ("Sessions", "sessions", true), ("Bounce rate", "bounce_rate", true),
                                         ("Conversions", "conversions", true)],
                               rows: pageRows, note: Self.capNote(shown: pageRows.count, of: landing.count, file: "landing_pages.csv"))
-        let sourceList = tables.sources.rows.map { TableIndex.Row(table: tables.sources, cells: $0) }.filter { ($0.int("sessions") ?? 0) > 0 }
+        let sourceList = TableIndex.rows(of: tables.sources).filter { ($0.int("sessions") ?? 0) > 0 }
         let sourceRows = sourceList.prefix(HTMLReport.tableRows).map { r in
             (kind: "row", name: r.text("source") ?? "", values: [r.text("medium") ?? "", r.text("channel") ?? "", HumanNumbers.count(r.int("sessions") ?? 0),
                                                                  HumanNumbers.count(r.int("users") ?? 0), HumanNumbers.count(r.number("conversions") ?? 0),
@@ -317,7 +317,7 @@ struct ReportPageBuilder {
     }
 
     private func botSection() -> SectionView {
-        let rows = tables.bots.rows.map { TableIndex.Row(table: tables.bots, cells: $0) }
+        let rows = TableIndex.rows(of: tables.bots)
         let items = rows.map { r -> BarChart.Item in
             let hits = Double(r.int("hits") ?? 0), share = r.number("share_of_hits") ?? 0
             let name = r.text("bot") ?? ""
