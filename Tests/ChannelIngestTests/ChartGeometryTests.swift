@@ -121,6 +121,35 @@ final class ChartGeometryTests: XCTestCase {
         XCTAssertEqual(LineChart.shortDate("2026-12-31", withYear: true), "Dec 31, 2026")
     }
 
+    /// 300 days (the 20M-line benchmark): the last label, pushed inward at the right edge, must
+    /// not run into the one before it.
+    func testDateLabelsAtTheEdgeDoNotOverlap() {
+        var days: [String] = []
+        var month = 3, day = 2
+        let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        for _ in 0..<300 {
+            days.append(String(format: "2026-%02d-%02d", month, day))
+            day += 1
+            if day > lengths[month - 1] { day = 1; month += 1 }
+        }
+        XCTAssertEqual(days.last, "2026-12-26")
+        let chart = LineChart()
+        let f = chart.figure(days: days, series: [LineChart.Series(name: "x", style: "s0", values: Array(repeating: 1, count: 300))],
+                             summary: "", tickFormat: { String(Int($0)) })
+        let dates = f.labels.filter { $0.style == "tick" && $0.y == chart.height - 4 }
+        XCTAssertGreaterThanOrEqual(dates.count, 5)
+        let spans = dates.map { l -> (Double, Double) in
+            let w = TextWidth.estimate(l.text, fontSize: chart.fontSize)
+            switch l.anchor {
+            case .start: return (l.x, l.x + w)
+            case .end: return (l.x - w, l.x)
+            case .middle: return (l.x - w / 2, l.x + w / 2)
+            }
+        }
+        for (a, b) in zip(spans, spans.dropFirst()) { XCTAssertLessThan(a.1, b.0, "\(a) runs into \(b)") }
+        XCTAssertLessThanOrEqual(spans.last!.1, chart.width)
+    }
+
     func testLineChartPoints() {
         var chart = LineChart()
         chart.width = 200

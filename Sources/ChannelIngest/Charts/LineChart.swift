@@ -39,10 +39,15 @@ public struct LineChart {
             f.lines.append(Figure.Line(x1: left, y1: y, x2: right, y2: y, style: t == 0 ? "axis" : "grid"))
             f.labels.append(Figure.Label(x: left - 6, y: y + fontSize * 0.35, text: tickFormat(t), anchor: .end, style: "tick"))
         }
+        var lastLabelEnd = -Double.infinity
         for i in Self.labelledDays(count: days.count, width: right - left, labelWidth: TextWidth.estimate("Mar 30", fontSize: fontSize) + 12) {
             let text = Self.shortDate(days[i], withYear: false)
             let half = TextWidth.estimate(text, fontSize: fontSize) / 2
             let anchor: Figure.Label.Anchor = x(i) - half < 0 ? .start : x(i) + half > width ? .end : .middle
+            // A label pushed inward at an edge may reach the one before it: then it is left out.
+            let from = anchor == .start ? x(i) : anchor == .end ? x(i) - 2 * half : x(i) - half
+            guard from >= lastLabelEnd + 4 else { continue }
+            lastLabelEnd = from + 2 * half
             f.labels.append(Figure.Label(x: x(i), y: height - 4, text: text, anchor: anchor, style: "tick"))
             f.lines.append(Figure.Line(x1: x(i), y1: bottom, x2: x(i), y2: bottom + 4, style: "axis"))
         }
