@@ -84,6 +84,20 @@ final class ChannelTests: XCTestCase {
         XCTAssertEqual(tags("/?a=1&utm_medium=email#x")?.medium, "email")
     }
 
+    /// Names are percent-decoded once before they are matched, as URLSearchParams reads them;
+    /// still case-sensitive.
+    func testParameterNamesArePercentDecoded() {
+        XCTAssertEqual(tags("/?utm%5Fsource=news&utm%5fmedium=email"), CampaignParameters(source: "news", medium: "email", campaign: "(not set)"))
+        XCTAssertEqual(tags("/?%75tm_campaign=spring"), CampaignParameters(source: "(not set)", medium: "(not set)", campaign: "spring"))
+        XCTAssertEqual(tags("/?%67clid=1"), CampaignParameters(source: "google", medium: "cpc", campaign: "(not set)"))
+        XCTAssertNil(tags("/?UTM%5FSOURCE=x"))           // decoded, and still not utm_source
+        XCTAssertNil(tags("/?utm%255Fsource=x"))         // decoded once: utm%5Fsource is no name
+        XCTAssertNil(tags("/?utm%5source=x"))            // a broken escape stays as it is
+        // The first occurrence decides, whichever way it is written.
+        XCTAssertEqual(tags("/?utm%5Fsource=a&utm_source=b")?.source, "a")
+        XCTAssertEqual(tags("/?utm_source=a&utm%5Fsource=b")?.source, "a")
+    }
+
     // MARK: channel rules
 
     private func channel(_ s: String, _ m: String, _ c: String = "(not set)") -> String {

@@ -57,6 +57,72 @@ final class HostileFieldTests: XCTestCase {
         XCTAssertNil(html.range(of: #"<[^>]*\son[a-z]+\s*="#, options: [.regularExpression, .caseInsensitive]), "an event handler attribute")
     }
 
+    /// Apache and nginx escape `"` inside quoted fields (`\"`, `\x22`): a raw quote in the
+    /// request, the referrer or the User-Agent makes the line malformed (counted, sampled), in
+    /// combined, common and vhost_combined; the well-formed lines around them are unchanged.
+    func testARawQuoteInsideAQuotedFieldIsMalformed() throws {
+        let t = "[02/Mar/2026:10:15:07 +0000]"
+        let good = [
+            "203.0.113.1 - - \(t) \"GET /a HTTP/1.1\" 200 5 \"https://t.co/x\" \"Mozilla/5.0 (X11)\"",
+            "203.0.113.2 - - \(t) \"GET /b?q=\\\"x\\\" HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11) \\\"quoted\\\"\"",   // \" escapes
+            "203.0.113.3 - - \(t) \"GET /c?q=\\x22x HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11)\" \"198.51.100.9\" 0.012",    // nginx extras
+        ]
+        let bad = [
+            "203.0.113.4 - - \(t) \"GET /d\"x HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11)\"",           // in the request
+            "203.0.113.5 - - \(t) \"GET /e HTTP/1.1\" 200 5 \"https://t.co/\"x\" \"Mozilla/5.0 (X11)\"", // in the referrer
+            "203.0.113.6 - - \(t) \"GET /f HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 \"evil\" (X11)\"",    // in the User-Agent
+            "203.0.113.7 - - \(t) \"GET /g HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 \" (X11)\"",           // a quote before a space
+            "203.0.113.8 - - \(t) \"GET /h HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11)\" x\"y",          // after the User-Agent
+        ]
+        let j = try job(good + bad)
+        XCTAssertEqual(j.stats.lines, 8)
+        XCTAssertEqual(j.stats.hits, 3)
+        XCTAssertEqual(j.stats.malformed, 5)
+        XCTAssertEqual(j.stats.malformedSamples.count, 5)
+        XCTAssertEqual(j.stats.malformedSamples.map(\.line), [4, 5, 6, 7, 8])
+        // The hits of the good lines are those of a file without the bad ones.
+        let alone = try job(good)
+        XCTAssertEqual(alone.stats.hits, 3)
+        XCTAssertEqual(alone.stats.pageviews, j.stats.pageviews)
+        XCTAssertEqual(alone.stats.sessions, j.stats.sessions)
+
+        let common = try job(["203.0.113.1 - - \(t) \"GET /a HTTP/1.1\" 200 5", "203.0.113.4 - - \(t) \"GET /d\"x HTTP/1.1\" 200 5"]) { $0.format = .common }
+        XCTAssertEqual(common.stats.hits, 1)
+        XCTAssertEqual(common.stats.malformed, 1)
+        let vhost = try job(["www.example.com:443 203.0.113.1 - - \(t) \"GET /a HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11)\"",
+                             "www.example.com:443 203.0.113.6 - - \(t) \"GET /f HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 \"evil\" (X11)\""]) { $0.format = .vhostCombined }
+        XCTAssertEqual(vhost.stats.hits, 1)
+        XCTAssertEqual(vhost.stats.malformed, 1)
+    }
+
+    /// An nginx `log_format … escape=none` writes quotes raw: that file keeps the lenient
+    /// reading (a quote closes a field only where the format's next literal follows).
+    func testEscapeNoneKeepsRawQuotesInTheirField() throws {
+        let t = "[02/Mar/2026:10:15:07 +0000]"
+        let lines = ["203.0.113.6 - - \(t) \"GET /f HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 \"evil\" (X11)\"",
+                     "203.0.113.4 - - \(t) \"GET /d\"x HTTP/1.1\" 200 5 \"https://t.co/\" \"Mozilla/5.0 (X11)\""]
+        let fields = #"'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'"#
+        let escaped = try job(lines) { $0.format = .logFormat; $0.formatSetup.formatString = try! FormatString("log_format main " + fields + ";") }
+        XCTAssertEqual(escaped.stats.malformed, 2)
+        let raw = try job(lines) { $0.format = .logFormat; $0.formatSetup.formatString = try! FormatString("log_format main escape=none " + fields + ";") }
+        XCTAssertEqual(raw.stats.malformed, 0)
+        XCTAssertEqual(raw.stats.hits, 2)
+        XCTAssertTrue(try FormatString("log_format main escape=json " + fields).quotesEscaped)
+        XCTAssertFalse(try FormatString("log_format main escape=none " + fields).quotesEscaped)
+
+        // The User-Agent kept its raw quotes; the request its target.
+        let f = try FormatString("log_format main escape=none " + fields)
+        func read(_ line: String) -> (ua: String, target: String)? {
+            var hit = Hit()
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+            defer { scratch.deallocate() }
+            var arena = ParseArena(base: scratch, capacity: 4096)
+            return line.withSpan { f.parse($0, into: &hit, arena: &arena) ? (hit.userAgent.string, hit.target.string) : nil }
+        }
+        XCTAssertEqual(read(lines[0])?.ua, #"Mozilla/5.0 "evil" (X11)"#)
+        XCTAssertEqual(read(lines[1])?.target, #"/d"x"#)
+    }
+
     func testOddDatesStatusesAndAddresses() throws {
         let lines = [
             line("203.0.113.7", 0, "/"),                                     // 1970-01-01

@@ -2,7 +2,7 @@
 ///
 /// SPEC.md's order: a Google click id (`gclid`, `gbraid`, `wbraid`, `dclid`) → google / cpc;
 /// else any `utm_*` → the tagged values, a missing one `(not set)`; else `msclkid` → bing / cpc.
-/// Names match exactly (lowercase); the first occurrence of a name decides and an empty value
+/// Names are percent-decoded once, then match exactly (lowercase); the first occurrence of a name decides and an empty value
 /// counts as absent; values are percent-decoded once and lowercased. `fbclid` and friends
 /// decide nothing.
 public struct CampaignParameters: Equatable {
@@ -48,7 +48,7 @@ public struct CampaignParameters: Equatable {
             start = end + 1
             guard pair.count > 4 else { continue }
             let eq = pair.firstIndex(of: 0x3D) ?? pair.count
-            guard let name = Name(pair.prefix(eq)), !seen[name.rawValue] else { continue }
+            guard let name = Name(named: pair.prefix(eq)), !seen[name.rawValue] else { continue }
             seen[name.rawValue] = true
             let value = eq < pair.count ? pair.dropFirst(eq + 1) : ByteSpan.empty
             if value.count > 0 { values[name.rawValue] = value }
@@ -92,6 +92,17 @@ public struct CampaignParameters: Equatable {
             case .utmContent: return "utm_content"
             case .msclkid: return "msclkid"
             }
+        }
+
+        /// The parameter a query's name stands for, percent-decoded once as browsers'
+        /// `URLSearchParams` read it (`utm%5Fsource` is `utm_source`); still case-sensitive.
+        init?(named s: ByteSpan) {
+            guard s.firstIndex(of: 0x25) != nil || s.firstIndex(of: 0x2B) != nil else {
+                self.init(s)
+                return
+            }
+            guard let n = PercentDecoding.decode(s).withSpan({ Name($0) }) else { return nil }
+            self = n
         }
 
         init?(_ s: ByteSpan) {

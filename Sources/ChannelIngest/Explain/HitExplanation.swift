@@ -271,7 +271,8 @@ public struct HitExplanation {
         let names = Set(CampaignParameters.Name.allCases.map(\.text))
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let eq = pair.firstIndex(of: "=") ?? pair.endIndex
-            let name = String(pair[..<eq])
+            // Names are percent-decoded once before they are matched (utm%5Fsource is utm_source).
+            let name = String(pair[..<eq]).withSpan { String(decoding: PercentDecoding.decode($0), as: UTF8.self) }
             let raw = eq < pair.endIndex ? String(pair[pair.index(after: eq)...]) : ""
             let value = raw.withSpan { String(decoding: PercentDecoding.decode($0), as: UTF8.self).lowercased() }
             if names.contains(name) {

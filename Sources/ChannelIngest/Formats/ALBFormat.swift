@@ -18,7 +18,7 @@ public struct ALBParser: Sendable {
         for _ in 0..<3 { guard s.token() != nil, s.space() else { return false } }
         guard let status = s.integer(maxDigits: 3), s.space(), s.token() != nil, s.space(),
               s.token() != nil, s.space(), s.token() != nil, s.space(),
-              let request = s.quoted(), s.space(), let ua = s.quoted() else { return false }
+              let request = s.quotedAllowingRawQuotes(), s.space(), let ua = s.quotedAllowingRawQuotes() else { return false }
         guard s.atEnd || s.p.pointee == 0x20 else { return false }
         // `192.168.131.39:2817`: drop the port (an IPv6 address keeps its colons before it).
         var n = client.count - 1

@@ -78,7 +78,7 @@ public struct NCSAParser: Sendable {
         hit.referrer = referrer
         hit.userAgent = ua
         hit.hasUserAgentField = true
-        return s.atEnd || s.p.pointee == 0x20
+        return s.extraFields()
     }
 
     /// Where a line stops fitting, named by the format's field (for the no-format error).
@@ -92,12 +92,12 @@ public struct NCSAParser: Sendable {
         }
         s.p = bracket
         guard s.bracketedTime() != nil, s.space() else { return "stops at [%t] (the time)" }
-        guard s.quoted() != nil, s.space() else { return "stops at \"%r\" (the request)" }
+        guard s.quoted() != nil, s.space() else { return "stops at \"%r\" (the request; a raw \" inside it also stops it)" }
         guard s.integer(maxDigits: 3) != nil, s.space() || s.atEnd else { return "stops at %>s (the status)" }
         guard s.size() else { return "stops at %b (the size)" }
         if variant == .common { return s.atEnd ? "fits" : "has more after the size (a combined line?)" }
-        guard s.space(), s.quoted() != nil else { return "stops at \"%{Referer}i\"" }
-        guard s.space(), s.quoted() != nil else { return "stops at \"%{User-Agent}i\"" }
-        return "has something after the User-Agent that is not a field"
+        guard s.space(), s.quoted() != nil else { return "stops at \"%{Referer}i\" (a raw \" inside it also stops it)" }
+        guard s.space(), s.quoted() != nil else { return "stops at \"%{User-Agent}i\" (a raw \" inside a quoted field also stops it)" }
+        return s.extraFields() ? "fits" : "has something after the User-Agent that is not a field (a raw \"?)"
     }
 }

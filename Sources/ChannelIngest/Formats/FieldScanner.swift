@@ -45,13 +45,30 @@ struct FieldScanner {
     /// A `"…"` field; `\"` inside does not end it. The result excludes the quotes and keeps
     /// escapes as they are (values we compare never contain them in practice). A field that is
     /// exactly `-` is returned empty.
+    ///
+    /// Apache and nginx escape a `"` inside a value (`\"`, `\x22`), so the first unescaped
+    /// quote closes the field, and it must stand before a space or the line's end: a raw quote
+    /// inside (`"Mozilla "x" y"`) means the line does not fit its format (nil, malformed).
     @inline(__always)
     mutating func quoted() -> ByteSpan? {
         guard p < end, p.pointee == 0x22 else { return nil }
         let start = p + 1
+        guard let quote = Self.unescapedQuote(from: start, start: start, end: end) else { return nil }
+        let after = quote + 1
+        guard after == end || after.pointee == 0x20 else { return nil }
+        p = after
+        let span = ByteSpan(base: start, count: quote - start)
+        return span.count == 1 && start.pointee == 0x2D ? .empty : span
+    }
+
+    /// A `"…"` field of a log that may not escape quotes inside values (AWS ALB's): a quote
+    /// closes it only before a space or the line's end, so a raw quote inside is kept.
+    @inline(__always)
+    mutating func quotedAllowingRawQuotes() -> ByteSpan? {
+        guard p < end, p.pointee == 0x22 else { return nil }
+        let start = p + 1
         var q = start
         while let quote = Self.unescapedQuote(from: q, start: start, end: end) {
-            // A real closing quote ends the field only before a space or the line's end.
             let after = quote + 1
             if after == end || after.pointee == 0x20 {
                 p = after
@@ -61,6 +78,23 @@ struct FieldScanner {
             q = after
         }
         return nil
+    }
+
+    /// What may follow the last field of a format that tolerates more (nginx setups append
+    /// `"$http_x_forwarded_for"` or `$request_time`): space-separated tokens without a quote, or
+    /// quoted fields as `quoted()` reads them. False when a raw quote is left over.
+    @inline(__always)
+    mutating func extraFields() -> Bool {
+        while p < end {
+            guard space() else { return false }
+            if p == end { return true }
+            if p.pointee == 0x22 {
+                guard quoted() != nil else { return false }
+            } else {
+                guard let t = token(), t.firstIndex(of: 0x22) == nil else { return false }
+            }
+        }
+        return true
     }
 
     /// The next `"` at or after `q` that no backslash escapes (an odd number of backslashes

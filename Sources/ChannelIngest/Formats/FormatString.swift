@@ -35,6 +35,10 @@ public struct FormatString: @unchecked Sendable, Equatable {
         didSet { program = Program(tokens, visitorIDToken: visitorIDToken) }
     }
     let hasUserAgent: Bool
+    /// Whether the server escapes `"` inside values (`\"`, `\x22`): nginx's default and Apache's.
+    /// An nginx `log_format … escape=none` writes them raw; then a quoted value ends at a quote
+    /// that the following literal comes after, not at the first one (the lenient reading).
+    public let quotesEscaped: Bool
     /// The tokens as flat integers and one byte buffer, for the hot path.
     private var program: Program
 
@@ -46,6 +50,7 @@ public struct FormatString: @unchecked Sendable, Equatable {
     /// `%{uid}C`, or just `cookie_uid`).
     public init(_ text: String, visitorID: String? = nil) throws {
         source = text
+        quotesEscaped = !Self.saysEscapeNone(text)
         let body = Self.unwrap(text)
         var tokens: [Token] = []
         if body.contains("$") && !Self.looksApache(body) {
@@ -117,6 +122,14 @@ public struct FormatString: @unchecked Sendable, Equatable {
 
     static func looksApache(_ s: String) -> Bool {
         s.range(of: #"%[<>!0-9,]*(\{[^}]*\})?[a-zA-Z]"#, options: .regularExpression) != nil && !s.contains("$remote_addr")
+    }
+
+    /// Whether an nginx `log_format name escape=none '…'` says values are written unescaped.
+    static func saysEscapeNone(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard t.hasPrefix("log_format") else { return false }
+        let header = t.prefix { $0 != "'" && $0 != "\"" }
+        return header.split(separator: " ").contains("escape=none")
     }
 
     /// Drops `log_format name [escape=…]` / `LogFormat … nickname`, the quotes and the `;`.
@@ -331,7 +344,9 @@ public struct FormatString: @unchecked Sendable, Equatable {
             // else at the next literal, or at the line's end.
             var valueEnd: UnsafePointer<UInt8>
             if op.quoted {
-                guard let q = Self.closingQuote(from: p, end: end) else { return false }
+                let q = quotesEscaped ? Self.closingQuote(from: p, end: end)
+                    : Self.unescapedClosingQuote(from: p, end: end, next: bytes + Int(op.nextOffset), count: Int(op.nextCount), endsLine: op.nextEndsFormat)
+                guard let q else { return false }
                 valueEnd = q
             } else if op.adjacent && op.code == Program.isArgs {
                 // `$is_args` is `?` or nothing.
@@ -423,6 +438,8 @@ public struct FormatString: @unchecked Sendable, Equatable {
             var litOffset: Int32 = 0, litCount: Int32 = 0
             /// The literal that follows a field (what ends its value); 0 bytes for none.
             var nextOffset: Int32 = 0, nextCount: Int32 = 0
+            /// That literal is the format's last token (it ends the line).
+            var nextEndsFormat = false
         }
         static let literal: UInt8 = 0, client: UInt8 = 1, forwardedFor: UInt8 = 2, timeLocal: UInt8 = 3, timeBracketed: UInt8 = 4,
                    timeISO: UInt8 = 5, timeEpoch: UInt8 = 6, request: UInt8 = 7, method: UInt8 = 8, uri: UInt8 = 9, path: UInt8 = 10,
@@ -445,7 +462,9 @@ public struct FormatString: @unchecked Sendable, Equatable {
                     var op = Op(code: Self.code(f, isVisitorID: k == visitorIDToken))
                     if k + 1 < tokens.count, case .field = tokens[k + 1] { op.adjacent = true }
                     // The literal after this field (or after the run of adjacent fields it starts).
-                    if let next = tokens[(k + 1)...].lazy.compactMap({ t -> [UInt8]? in if case .literal(let l) = t { return l } else { return nil } }).first {
+                    if let at = tokens[(k + 1)...].firstIndex(where: { if case .literal = $0 { return true } else { return false } }),
+                       case .literal(let next) = tokens[at] {
+                        op.nextEndsFormat = at == tokens.count - 1
                         op.nextOffset = Int32(flat.count)
                         op.nextCount = Int32(next.count)
                         flat += next
@@ -502,6 +521,32 @@ public struct FormatString: @unchecked Sendable, Equatable {
     @inline(__always)
     static func closingQuote(from p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
         FieldScanner.unescapedQuote(from: p, start: p, end: end)
+    }
+
+    /// With `escape=none`: where a quoted value ends when quotes inside it are raw. When the
+    /// following literal (`next`, starting with the quote) ends the format, the value runs to
+    /// the line's last quote (only spaces after it); else to the first place that literal
+    /// matches, or, for a lone `"`, the first quote before a space. Raw quotes stay in the value.
+    static func unescapedClosingQuote(from p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>,
+                                      next: UnsafePointer<UInt8>, count n: Int, endsLine: Bool) -> UnsafePointer<UInt8>? {
+        if endsLine {
+            var e = end
+            while e > p && e[-1] == 0x20 { e -= 1 }
+            guard e - p >= n, memcmp(e - n, next, n) == 0 else { return nil }
+            return e - n
+        }
+        var q = p
+        while q < end {
+            guard let hit = memchr(q, 0x22, end - q) else { return nil }
+            let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+            if n > 1 {
+                if end - at >= n && memcmp(at, next, n) == 0 { return at }
+            } else if at + 1 == end || at[1] == 0x20 {
+                return at
+            }
+            q = at + 1
+        }
+        return nil
     }
 
     /// The next place the `n` bytes at `lit` occur at or after `p`.
