@@ -61,14 +61,15 @@ final class CRMJoinTests: XCTestCase {
         XCTAssertEqual(o.notJoined, 3)
         XCTAssertEqual(o.withoutSession, 0)
 
-        let search = job.aggregates.leads(.organicSearch)   // S1, I1 (A) and E1 (E)
-        XCTAssertEqual(search.leads, 3)
-        XCTAssertEqual(search.qualified, 1)
+        // S1 (a sale: a conversion and a customer, not a lead), I1 (A) and E1 (E).
+        let search = job.aggregates.leads(.organicSearch)
+        XCTAssertEqual(search.leads, 2)
+        XCTAssertEqual(search.qualified, 0)
         XCTAssertEqual(search.customers, 1)
         XCTAssertEqual(search.spam, 0)
-        // S1 and I1: two leads of A within 24 h; I1 also a script's User-Agent; E1: one
+        // I1: a script's User-Agent (S1 within 24 h is no lead, so no repeat); E1: one
         // pageview and 0 s.
-        XCTAssertEqual(search.suspicious, 3)
+        XCTAssertEqual(search.suspicious, 2)
         XCTAssertEqual(search.revenue, 500)
         // First touch: A's direct visit 3 days before; customer at t0 + 100.
         XCTAssertEqual(try XCTUnwrap(search.medianDaysToCustomer), (3 * 86400 + 100) / 86400.0, accuracy: 1e-9)
@@ -90,12 +91,74 @@ final class CRMJoinTests: XCTestCase {
 
         let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats, hasLeads: true)
         let lq = tables.leadQuality.render()
-        XCTAssertTrue(lq.contains("Organic Search,3.00,1.00,1.00,0.00,3.00,0.3333,0.3333,0.0000,1.0000,500.00,166.67,3.0\r\n"), lq)
+        XCTAssertTrue(lq.contains("Organic Search,2.00,0.00,1.00,0.00,2.00,0.0000,0.5000,0.0000,1.0000,500.00,250.00,3.0\r\n"), lq)
         // Direct has sessions but no lead: its rates are undefined, not 0 %.
         XCTAssertTrue(lq.contains("Direct,0.00,0.00,0.00,0.00,0.00,,,,,0.00,,\r\n"), lq)
         XCTAssertTrue(lq.hasSuffix("(not joined),3.00,1.00,1.00,0.00,0.00,0.3333,0.3333,0.0000,0.0000,100.00,33.33,\r\n"), lq)
         XCTAssertTrue(tables.sources.render().contains("(not joined),(not joined),(not joined),0,0,0,3.00,0.0000\r\n"))
         XCTAssertTrue(tables.attribution.render().contains("(not joined),time-decay,3.00,100.00\r\n"))
+    }
+
+    /// SPEC.md "lead": only rows of a lead type are leads; orders are conversions with a value
+    /// and, with a customer status, customers; customers are people.
+    func testOrdersAreNotLeadsAndCustomersArePeople() throws {
+        let lines = [
+            // P: from Facebook; Q: from Google; R: a newsletter.
+            line("198.51.100.11", t0, "/", ref: "https://l.facebook.com/"),
+            line("198.51.100.11", t0 + 30, "/pricing", ref: "https://www.example.com/"),
+            line("198.51.100.12", t0, "/", ref: "https://www.google.com/"),
+            line("198.51.100.12", t0 + 30, "/pricing", ref: "https://www.example.com/"),
+            line("198.51.100.13", t0, "/?utm_source=news&utm_medium=email"),
+            line("198.51.100.13", t0 + 30, "/pricing", ref: "https://www.example.com/"),
+        ]
+        // P: a lead won, then two orders (one customer); Q: two orders, no lead (one customer,
+        // no lead); R: a qualified lead and an order still open (status new); two orders that
+        // joined nobody (two customers of their own) and a lead that joined nobody.
+        let crm = """
+        id,created,type,status,amount,ip
+        P1,\(iso(t0 + 60)),lead,Closed Won,300,198.51.100.11
+        P2,\(iso(t0 + 120)),order,customer,80,198.51.100.11
+        P3,\(iso(t0 + 180)),Order,customer,20,198.51.100.11
+        Q1,\(iso(t0 + 60)),order,customer,50,198.51.100.12
+        Q2,\(iso(t0 + 90)),sale,customer,70,198.51.100.12
+        R1,\(iso(t0 + 60)),Lead,MQL,,198.51.100.13
+        R2,\(iso(t0 + 90)),order,New,40,198.51.100.13
+        X1,\(iso(t0 + 60)),order,customer,10,203.0.113.99
+        X2,\(iso(t0 + 70)),order,customer,15,203.0.113.98
+        X3,\(iso(t0 + 80)),lead,New,,203.0.113.97
+        """
+        let job = try run(lines, crm: crm)
+        let social = job.aggregates.leads(.organicSocial)
+        XCTAssertEqual([social.leads, social.qualified, social.customers, social.revenue], [1, 1, 1, 400])
+        let search = job.aggregates.leads(.organicSearch)
+        XCTAssertEqual([search.leads, search.qualified, search.customers, search.revenue], [0, 0, 1, 120])
+        let email = job.aggregates.leads(.email)
+        XCTAssertEqual([email.leads, email.qualified, email.customers, email.revenue], [1, 1, 0, 0])
+        let notJoined = job.aggregates.leads(.notJoined)
+        XCTAssertEqual([notJoined.leads, notJoined.customers, notJoined.revenue], [1, 2, 25])
+        // Every row is a conversion with its value.
+        XCTAssertEqual(job.aggregates.credited(.organicSocial, model: .lastNonDirect).conversions, 3)
+        XCTAssertEqual(job.aggregates.credited(.organicSocial, model: .lastNonDirect).value, 400)
+        XCTAssertEqual(job.aggregates.credited(.email, model: .lastNonDirect).value, 40)
+
+        let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats, hasLeads: true)
+        let lq = tables.leadQuality.render()
+        // Search: no lead, so its rates are undefined; customers still 1.
+        XCTAssertTrue(lq.contains("Organic Search,0.00,0.00,1.00,0.00,0.00,,,,,120.00,,0.0\r\n"), lq)
+        // (not joined): one lead, two customers — customer_rate above 1, as SPEC.md allows.
+        XCTAssertTrue(lq.hasSuffix("(not joined),1.00,0.00,2.00,0.00,0.00,0.0000,2.0000,0.0000,0.0000,25.00,25.00,\r\n"), lq)
+
+        // lead_types decides what a lead is; a file without a type column: every row a lead.
+        let orders = try run(lines, crm: crm) { $0.crm.leadTypes = ["order"] }
+        XCTAssertEqual(orders.aggregates.leads(.organicSocial).leads, 2)
+        XCTAssertEqual(orders.aggregates.leads(.organicSearch).leads, 1)
+        let untyped = try run(lines, crm: """
+            id,created,status,amount,ip
+            P1,\(iso(t0 + 60)),Closed Won,300,198.51.100.11
+            P2,\(iso(t0 + 120)),customer,80,198.51.100.11
+            """)
+        XCTAssertEqual(untyped.aggregates.leads(.organicSocial).leads, 2)
+        XCTAssertEqual(untyped.aggregates.leads(.organicSocial).customers, 1)
     }
 
     func testSuspiciousSignals() throws {

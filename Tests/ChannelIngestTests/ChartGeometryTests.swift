@@ -73,12 +73,33 @@ final class ChartGeometryTests: XCTestCase {
         let chart = BarChart()
         // 300 wide bar ending at 390 of 400: a 60-wide text does not fit outside.
         let inside = chart.valueLabel("xxxxxxxxxx", end: 390, zero: 0, negative: false, y: 0, font: 10)
-        XCTAssertEqual(inside.anchor, .end)
-        XCTAssertEqual(inside.x, 386)
-        XCTAssertEqual(inside.style, "value inside")
+        XCTAssertEqual(inside?.anchor, .end)
+        XCTAssertEqual(inside?.x, 386)
+        XCTAssertEqual(inside?.style, "value inside")
         let negative = chart.valueLabel("-100%", end: 60, zero: 100, negative: true, y: 0, font: 10)
-        XCTAssertEqual(negative.anchor, .end)
-        XCTAssertEqual(negative.x, 56)
+        XCTAssertEqual(negative?.anchor, .end)
+        XCTAssertEqual(negative?.x, 56)
+        // A 40-wide bar at the right end has room for the text on neither side.
+        XCTAssertNil(chart.valueLabel("xxxxxxxxxx", end: 390, zero: 350, negative: false, y: 0, font: 10))
+    }
+
+    /// A value text too long for either side of its bar gets a line of its own under the bar,
+    /// starting at the bar's zero, and the chart grows by that line.
+    func testValueTextTooLongForEitherSideGoesUnderTheBar() {
+        let chart = BarChart()
+        let long = String(repeating: "x", count: 60)
+        let f = chart.figure([bar("A", 10, long), bar("B", 1, "1")], summary: "", tickFormat: { "\($0)" })
+        let values = f.labels.filter { $0.style.hasPrefix("value") }
+        XCTAssertEqual(values[0].text, long)
+        XCTAssertEqual(values[0].anchor, .start)
+        XCTAssertEqual(values[0].x, 0)
+        XCTAssertGreaterThan(values[0].y, f.rects[0].y + f.rects[0].height)
+        XCTAssertLessThan(values[0].y, f.rects[1].y)
+        for l in f.labels {
+            let w = TextWidth.estimate(l.text, fontSize: l.style == "label" ? chart.fontSize : chart.fontSize - 1)
+            let from = l.anchor == .start ? l.x : l.anchor == .end ? l.x - w : l.x - w / 2
+            XCTAssertGreaterThanOrEqual(from, 0, l.text)
+        }
     }
 
     func testStackedAndNegativeBars() {
@@ -184,5 +205,9 @@ final class ChartGeometryTests: XCTestCase {
         XCTAssertEqual(HumanNumbers.percentTick(0.2), "20%")
         XCTAssertEqual(HumanNumbers.percentTick(0.125), "12.5%")
         XCTAssertEqual(HumanNumbers.percentTick(100), "10,000%")
+        XCTAssertEqual(HumanNumbers.count(1, "customer"), "1 customer")
+        XCTAssertEqual(HumanNumbers.count(2, "lead"), "2 leads")
+        XCTAssertEqual(HumanNumbers.count(1.5, "lead"), "1.50 leads")
+        XCTAssertEqual(HumanNumbers.count(1_200, "lead"), "1,200 leads")
     }
 }

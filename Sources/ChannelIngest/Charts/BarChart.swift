@@ -79,9 +79,16 @@ public struct BarChart {
                     f.rects.append(Figure.Rect(x: min(a, b), y: y, width: abs(b - a), height: h, style: s.style, title: s.title))
                     at += s.value
                 }
-                f.labels.append(valueLabel(bar.valueText, end: scale.position(bar.total), zero: scale.position(0),
-                                           negative: bar.total < 0, y: y + h / 2 + valueFont * 0.35, font: valueFont))
-                y += h + 2
+                if let label = valueLabel(bar.valueText, end: scale.position(bar.total), zero: scale.position(0),
+                                          negative: bar.total < 0, y: y + h / 2 + valueFont * 0.35, font: valueFont) {
+                    f.labels.append(label)
+                    y += h + 2
+                } else {
+                    // Too long for either side of the bar: on a line of its own under it.
+                    y += h + valueFont + 3
+                    f.labels.append(Figure.Label(x: left, y: y, text: bar.valueText, anchor: .start, style: "value"))
+                    y += 4
+                }
             }
             y += 8
         }
@@ -96,14 +103,17 @@ public struct BarChart {
         return f
     }
 
-    /// A bar's value text: outside its end when there is room, else inside it.
-    func valueLabel(_ text: String, end: Double, zero: Double, negative: Bool, y: Double, font: Double) -> Figure.Label {
+    /// A bar's value text: outside its end when there is room, else inside it; nil when it
+    /// fits neither (the caller gives it a line under the bar).
+    func valueLabel(_ text: String, end: Double, zero: Double, negative: Bool, y: Double, font: Double) -> Figure.Label? {
         let w = TextWidth.estimate(text, fontSize: font)
         if negative {
             if end - 4 - w >= 0 { return Figure.Label(x: end - 4, y: y, text: text, anchor: .end, style: "value") }
-            return Figure.Label(x: end + 4, y: y, text: text, anchor: .start, style: "value inside")
+            if zero - end >= w + 8 { return Figure.Label(x: end + 4, y: y, text: text, anchor: .start, style: "value inside") }
+            return nil
         }
         if end + 4 + w <= width { return Figure.Label(x: end + 4, y: y, text: text, anchor: .start, style: "value") }
-        return Figure.Label(x: end - 4, y: y, text: text, anchor: .end, style: "value inside")
+        if end - zero >= w + 8 { return Figure.Label(x: end - 4, y: y, text: text, anchor: .end, style: "value inside") }
+        return nil
     }
 }

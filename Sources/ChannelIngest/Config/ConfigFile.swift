@@ -265,6 +265,9 @@ public struct IngestConfig: Equatable, Sendable {
         s += """
         # Goal of rows with no goal column or an empty one.
         default_goal = \(Self.quoted(crm.defaultGoal))
+        # Goals/types whose rows are leads; other rows (sale, order, …) are conversions with a value,
+        # and customers with a customer status, never leads. A file without a type column: all leads.
+        lead_types = \(list(crm.leadTypes))
         # URL query parameter of a goal hit that carries the lead id (/thank-you?lead=123).
         lead_parameter = \(Self.quoted(crm.leadParameter))
         # How far a row's time may be from a session or goal hit of its IP address.
@@ -411,6 +414,11 @@ struct ConfigReader {
             switch key {
             case "files": c.files = try strings(v, key: key, table: "crm")
             case "default_goal": c.defaultGoal = try string(v, key: key, table: "crm")
+            case "lead_types":
+                c.leadTypes = try strings(v, key: key, table: "crm").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                if c.leadTypes.isEmpty {
+                    throw IngestError.unusableInput("\(origin):\(line(of: key, in: "crm")): `crm.lead_types` needs at least one goal/type name (the default is [\"lead\"])")
+                }
             case "lead_parameter": c.leadParameter = try string(v, key: key, table: "crm")
             case "join_window_minutes": c.joinWindow = Int64(try positiveInt(v, key: key, table: "crm")) * 60
             case "time_format":
@@ -430,7 +438,7 @@ struct ConfigReader {
                 }
                 c.statuses = LeadStatusMapping(words: words)
             default:
-                throw unknown(key, in: "crm", known: ["files"] + columnKeys + ["default_goal", "lead_parameter", "join_window_minutes", "time_format", "statuses"])
+                throw unknown(key, in: "crm", known: ["files"] + columnKeys + ["default_goal", "lead_types", "lead_parameter", "join_window_minutes", "time_format", "statuses"])
             }
         }
         if c.defaultGoal.isEmpty { throw IngestError.unusableInput("\(origin):\(line(of: "default_goal", in: "crm")): `crm.default_goal` must not be empty") }

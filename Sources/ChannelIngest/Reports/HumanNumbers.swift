@@ -10,6 +10,11 @@ public enum HumanNumbers {
 
     public static func count(_ v: Int) -> String { grouped(Double(v), decimals: 0) }
 
+    /// A count with its noun: `1 lead`, `2 leads`, `0.5 leads` (only exactly one is singular).
+    public static func count(_ v: Double, _ singular: String, _ plural: String? = nil) -> String {
+        count(v) + " " + (count(v) == "1" ? singular : plural ?? singular + "s")
+    }
+
     /// A fraction as a percentage with one decimal: `0.3385` → `33.9%`. Rounded from the four
     /// decimals the CSVs write, in whole numbers (basis points, then half up), so `0.1235` is
     /// `12.4%` as a person rounding the CSV's figure would say, whatever its binary value.

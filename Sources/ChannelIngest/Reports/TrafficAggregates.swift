@@ -164,14 +164,18 @@ public final class TrafficAggregates {
         public var value = 0.0
     }
 
-    /// Leads credited to a row, and what became of them.
+    /// Leads credited to a row, and what became of them; customers and their revenue.
     public struct LeadTotals {
+        /// Rows of a lead type (`[crm] lead_types`), and of those: qualified or customer, spam,
+        /// suspicious.
         public var leads = 0.0
         public var qualified = 0.0
+        /// People: each joined visitor with a customer row once (where their first customer row
+        /// is credited), each customer row that joined nobody once.
         public var customers = 0.0
         public var spam = 0.0
         public var suspicious = 0.0
-        /// Value of the leads that became customers.
+        /// Value of the rows with status customer (leads won, orders).
         public var revenue = 0.0
         /// (days from first touch to customer, weight) of each customer credited here.
         public var daysToCustomer: [(days: Double, weight: Double)] = []
@@ -191,13 +195,18 @@ public final class TrafficAggregates {
         }
     }
 
-    /// What is known of one lead when it is credited.
+    /// What is known of one CRM row when it is credited.
     public struct LeadFacts {
         public var status: LeadStatus
         public var suspicious: Bool
         public var value: Double
         /// When it became a customer (only read for customers).
         public var customerTime: Int64?
+        /// A row of a lead type; other rows (orders, sales) add revenue and customers only.
+        public var isLead = true
+        /// The customer row that makes its person a customer (the visitor's first one; every
+        /// customer row that joined nobody): it counts one customer and the days to customer.
+        public var countsCustomer = true
     }
 
     /// The model whose credits fill the main tables (`--model`).
@@ -336,15 +345,19 @@ public final class TrafficAggregates {
     public func creditLead(_ facts: LeadFacts, share: Double, channel: Channel?, row: Pseudo = .notJoined, firstTouch: Int64?) {
         let slot = channel?.rawValue ?? row.slot
         var t = leadTotals[slot]
-        t.leads += share
-        if facts.status.isQualified { t.qualified += share }
-        if facts.status == .spam { t.spam += share }
-        if facts.suspicious { t.suspicious += share }
+        if facts.isLead {
+            t.leads += share
+            if facts.status.isQualified { t.qualified += share }
+            if facts.status == .spam { t.spam += share }
+            if facts.suspicious { t.suspicious += share }
+        }
         if facts.status == .customer {
-            t.customers += share
             t.revenue += share * facts.value
-            if let firstTouch, let won = facts.customerTime {
-                t.daysToCustomer.append((Double(max(0, won - firstTouch)) / 86400, share))
+            if facts.countsCustomer {
+                t.customers += share
+                if let firstTouch, let won = facts.customerTime {
+                    t.daysToCustomer.append((Double(max(0, won - firstTouch)) / 86400, share))
+                }
             }
         }
         leadTotals[slot] = t

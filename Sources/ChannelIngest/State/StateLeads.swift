@@ -40,7 +40,7 @@ struct StateLeads {
             let client = k.client.map { Int64(bitPattern: $0) }
             let agent = k.agentVisitor.map { Int64(bitPattern: $0) }
             let joinKeys = StateLeads.hash("\(row.time ?? -1)|\(visitor ?? 0)|\(client ?? 0)|\(agent ?? 0)")
-            let fingerprint = StateLeads.hash("\(joinKeys)|\(row.leadID ?? "")|\(row.goal)|\(row.value ?? -1)|\(row.status.rawValue)|\(row.customerTime ?? -1)|\(row.userAgent ?? "")")
+            let fingerprint = StateLeads.hash("\(joinKeys)|\(row.leadID ?? "")|\(row.goal)|\(row.value ?? -1)|\(row.status.rawValue)|\(row.customerTime ?? -1)|\(row.userAgent ?? "")|\(row.typed)")
             let keyHash = StateLeads.hash(key)
             if let old = known[keyHash] {
                 if old.fingerprint == fingerprint { return }
@@ -51,16 +51,17 @@ struct StateLeads {
             known[keyHash] = (fingerprint, joinKeys)
             try db.cachedStatement(sql: """
                 INSERT INTO leads(key, lead_id, time, goal, value, status, customer_time, bot_agent, visitor_key, client, agent_visitor,
-                    file, line, fingerprint, join_keys, lead_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    file, line, fingerprint, join_keys, lead_hash, typed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET lead_id = excluded.lead_id, time = excluded.time, goal = excluded.goal,
                     value = excluded.value, status = excluded.status, customer_time = excluded.customer_time,
                     bot_agent = excluded.bot_agent, visitor_key = excluded.visitor_key, client = excluded.client,
                     agent_visitor = excluded.agent_visitor, file = excluded.file, line = excluded.line,
-                    fingerprint = excluded.fingerprint, join_keys = excluded.join_keys, lead_hash = excluded.lead_hash
+                    fingerprint = excluded.fingerprint, join_keys = excluded.join_keys, lead_hash = excluded.lead_hash,
+                    typed = excluded.typed
                 """).execute(arguments: [key, row.leadID, row.time, row.goal, row.value, row.status.rawValue, row.customerTime,
                                          join.botLike(row), visitor, client, agent, row.file, row.line, fingerprint, joinKeys,
-                                         row.leadID.map { StateLeads.hash($0) }])
+                                         row.leadID.map { StateLeads.hash($0) }, row.typed])
         }
     }
 

@@ -120,11 +120,16 @@ public struct StateReport {
     /// Leads converting in the range, with the credits worked out when they settled (or now).
     private func countLeads(into a: TrafficAggregates, goalIndex: [String: Int], _ db: Database) throws -> CRMJoin.Outcome {
         var outcome = CRMJoin.Outcome()
+        let crm = settings.crm
         // Another lead of the same visitor within 24 h makes both suspicious, whatever the range.
         var repeated = Set<String>()
         var last: (visitor: Int64, time: Int64, key: String)?
-        try db.forEachRow("SELECT key, visitor, time FROM lead_joins WHERE visitor IS NOT NULL ORDER BY visitor, time, key") { r in
+        try db.forEachRow("""
+            SELECT j.key, j.visitor, j.time, l.goal, l.typed FROM lead_joins j JOIN leads l ON l.key = j.key
+            WHERE j.visitor IS NOT NULL ORDER BY j.visitor, j.time, j.key
+            """) { r in
             let (key, visitor, time): (String, Int64, Int64) = (r[0], r[1], r[2])
+            guard crm.isLead(goal: r[3], typed: r[4]) else { return }
             if let l = last, l.visitor == visitor, time - l.time <= CRMJoin.repeatLeadWindow {
                 repeated.insert(key)
                 repeated.insert(l.key)
@@ -132,8 +137,33 @@ public struct StateReport {
             last = (visitor, time, key)
         }
         var zone = self.zone
+        let notJoinedRow = TrafficAggregates.Pseudo.notJoined.stateRow
+        /// The day a row converts on, and whether that is in the range (a row with no time
+        /// belongs to no range, only to the whole).
+        func place(row: Int, rowTime: Int64?, joinTime: Int64?) -> (day: Int64?, inRange: Bool) {
+            let time = row == notJoinedRow ? rowTime : joinTime
+            let day = time.map { zone.day(of: $0) }
+            guard let day else { return (nil, from == nil && to == nil) }
+            return (day, (from.map { day >= $0 } ?? true) && (to.map { day <= $0 } ?? true))
+        }
+        // Customers are people: each joined visitor's first customer row in the range (by
+        // attribution time, file, line) makes them one, as CRMJoin.firstCustomerRows does.
+        var firstCustomer: [Int64: (time: Int64, file: String, line: Int, key: String)] = [:]
         try db.forEachRow("""
-            SELECT l.key, l.time AS row_time, l.goal, l.value, l.status, l.customer_time, j.strategy, j.time AS join_time,
+            SELECT l.key, l.time AS row_time, l.file, l.line, j.visitor, j.time AS join_time, j.row
+            FROM leads l JOIN lead_joins j ON j.key = l.key
+            WHERE l.status = 'customer' AND j.visitor IS NOT NULL AND j.row != ?
+            """, [notJoinedRow]) { r in
+            let joinTime: Int64? = r["join_time"]
+            guard let t = joinTime, place(row: r["row"], rowTime: r["row_time"], joinTime: t).inRange else { return }
+            let visitor: Int64 = r["visitor"]
+            let c = (time: t, file: r["file"] as String, line: r["line"] as Int, key: r["key"] as String)
+            if let f = firstCustomer[visitor], (f.time, f.file, f.line) <= (c.time, c.file, c.line) { return }
+            firstCustomer[visitor] = c
+        }
+        let customerKeys = Set(firstCustomer.values.map(\.key))
+        try db.forEachRow("""
+            SELECT l.key, l.time AS row_time, l.goal, l.typed, l.value, l.status, l.customer_time, j.strategy, j.time AS join_time,
                 j.row, j.suspicious, j.first_touch, j.assets_seen
             FROM leads l JOIN lead_joins j ON j.key = l.key ORDER BY l.file, l.line, l.key
             """) { r in
@@ -141,28 +171,24 @@ public struct StateReport {
             let row: Int = r["row"]
             let rowTime: Int64? = r["row_time"]
             let joinTime: Int64? = r["join_time"]
-            let time = row == TrafficAggregates.Pseudo.notJoined.stateRow ? rowTime : joinTime
-            let day = time.map { zone.day(of: $0) }
-            if let day {
-                if let from, day < from { return }
-                if let to, day > to { return }
-            } else if from != nil || to != nil {
-                return  // a lead with no time belongs to no range, only to the whole
-            }
+            let (day, inRange) = place(row: row, rowTime: rowTime, joinTime: joinTime)
+            guard inRange else { return }
             let goalName: String = r["goal"]
             let goal = goalIndex[goalName]!
             let value = (r["value"] as Double?) ?? settings.goalValue(goalName) ?? 0
             let status = LeadStatus(rawValue: r["status"]) ?? .new
             let customerTime: Int64? = r["customer_time"]
-            let joined = row != TrafficAggregates.Pseudo.notJoined.stateRow
-            let suspicious = (r["suspicious"] as Bool) || repeated.contains(key)
-                || (joined && settings.sawAssets && !(r["assets_seen"] as Bool))
+            let joined = row != notJoinedRow
+            let isLead = crm.isLead(goal: goalName, typed: r["typed"])
+            let suspicious = isLead && ((r["suspicious"] as Bool) || repeated.contains(key)
+                || (joined && settings.sawAssets && !(r["assets_seen"] as Bool)))
             outcome.rows += 1
             if suspicious { outcome.suspicious += 1 }
             a.countConversion()
             if row == TrafficAggregates.Pseudo.notJoined.stateRow {
                 outcome.notJoined += 1
-                let facts = TrafficAggregates.LeadFacts(status: status, suspicious: suspicious, value: value, customerTime: customerTime ?? rowTime)
+                let facts = TrafficAggregates.LeadFacts(status: status, suspicious: suspicious, value: value, customerTime: customerTime ?? rowTime,
+                                                        isLead: isLead)
                 a.credit(.notJoined, goal: goal, count: 1, value: value, day: day)
                 a.creditLead(facts, share: 1, channel: nil, row: .notJoined, firstTouch: nil)
                 return
@@ -170,7 +196,8 @@ public struct StateReport {
             if let s = CRMJoin.Strategy(rawValue: r["strategy"]) { outcome.joined[s, default: 0] += 1 }
             let j = joinTime!
             let facts = TrafficAggregates.LeadFacts(status: status, suspicious: suspicious, value: value,
-                                                    customerTime: max(customerTime ?? rowTime ?? j, j))
+                                                    customerTime: max(customerTime ?? rowTime ?? j, j),
+                                                    isLead: isLead, countsCustomer: customerKeys.contains(key))
             if row == TrafficAggregates.Pseudo.noSession.stateRow {
                 outcome.withoutSession += 1
                 a.credit(.noSession, goal: goal, count: 1, value: value, day: day)

@@ -17,6 +17,9 @@ struct StateSettings: Codable, Equatable {
     var joinWindow: Int64
     /// Some run's log had asset hits (the "never loaded an asset" check applies).
     var sawAssets = false
+    /// `[crm] lead_types` of the last run (nil in a state made before they existed: `["lead"]`).
+    /// Read when the tables are made, so a change applies to every row the state holds.
+    var leadTypes: [String]?
 
     init(options: IngestOptions) {
         timezone = options.timezone
@@ -25,6 +28,14 @@ struct StateSettings: Codable, Equatable {
         model = options.model.rawValue
         goals = options.goals.map { GoalValue(name: $0.name, value: $0.value) }
         joinWindow = options.crm.joinWindow
+        leadTypes = options.crm.leadTypes
+    }
+
+    /// The CRM settings the tables are made with (lead types).
+    var crm: CRMSettings {
+        var c = CRMSettings()
+        c.leadTypes = leadTypes ?? c.leadTypes
+        return c
     }
 
     static func load(_ db: Database) throws -> StateSettings? {

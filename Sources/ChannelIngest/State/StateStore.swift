@@ -145,6 +145,11 @@ public final class StateStore {
                 CREATE INDEX lead_credits_key ON lead_credits(key);
                 """)
         }
+        // Whether a CRM row's file has a goal/type column: with one, only rows of a lead type
+        // are leads (a state made before: as if untyped, until the next export upserts them).
+        m.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE leads ADD COLUMN typed INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 

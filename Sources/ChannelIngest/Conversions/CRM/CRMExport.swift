@@ -158,6 +158,7 @@ public enum CRMExport {
             result.note("\(path):\(record.line): no time")
         }
         row.goal = cell(.goal) ?? settings.defaultGoal
+        row.typed = at[.goal] != nil
         if let v = cell(.value) {
             row.value = parseMoney(v)
             if row.value == nil {

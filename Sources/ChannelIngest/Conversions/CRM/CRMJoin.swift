@@ -78,10 +78,12 @@ public struct CRMJoin {
         var outcome = Outcome()
         outcome.rows = rows.count
         let joins = rows.map(join)
+        let isLead = rows.map(settings.isLead)
+        let firstCustomerRow = Self.firstCustomerRows(rows, joins: joins)
         // Leads of one visitor within 24 h of each other.
         var repeated = [Bool](repeating: false, count: rows.count)
         var byVisitor: [UInt64: [(Int64, Int)]] = [:]
-        for (i, j) in joins.enumerated() { if let j { byVisitor[j.visitor, default: []].append((j.time, i)) } }
+        for (i, j) in joins.enumerated() where isLead[i] { if let j { byVisitor[j.visitor, default: []].append((j.time, i)) } }
         for (_, list) in byVisitor where list.count > 1 {
             let sorted = list.sorted { $0 < $1 }
             for k in 1..<sorted.count where sorted[k].0 - sorted[k - 1].0 <= Self.repeatLeadWindow {
@@ -95,18 +97,19 @@ public struct CRMJoin {
             aggregates.countConversion()
             guard let j = joins[i] else {
                 outcome.notJoined += 1
-                let facts = TrafficAggregates.LeadFacts(status: row.status, suspicious: botLike(row), value: value,
-                                                        customerTime: row.customerTime ?? row.time)
+                let facts = TrafficAggregates.LeadFacts(status: row.status, suspicious: isLead[i] && botLike(row), value: value,
+                                                        customerTime: row.customerTime ?? row.time, isLead: isLead[i])
                 if facts.suspicious { outcome.suspicious += 1 }
                 aggregates.credit(.notJoined, goal: goal, value: value, time: row.time)
                 aggregates.creditLead(facts, share: 1, channel: nil, row: .notJoined, firstTouch: nil)
                 continue
             }
             outcome.joined[j.strategy, default: 0] += 1
-            let suspicious = repeated[i] || botLike(row) || isShortOrAutomated(j.session) || (sawAssets && neverLoadedAssets(j.visitor))
+            let suspicious = isLead[i] && (repeated[i] || botLike(row) || isShortOrAutomated(j.session) || (sawAssets && neverLoadedAssets(j.visitor)))
             if suspicious { outcome.suspicious += 1 }
             let facts = TrafficAggregates.LeadFacts(status: row.status, suspicious: suspicious, value: value,
-                                                    customerTime: max(row.customerTime ?? row.time ?? j.time, j.time))
+                                                    customerTime: max(row.customerTime ?? row.time ?? j.time, j.time),
+                                                    isLead: isLead[i], countsCustomer: firstCustomerRow[j.visitor] == i)
             let attributed = attributor.attribute(visitor: j.visitor, at: j.time, goal: goal, value: value) { c in
                 aggregates.credit(c)
                 if c.model == aggregates.model {
@@ -120,6 +123,23 @@ public struct CRMJoin {
             }
         }
         return outcome
+    }
+
+    /// For each joined visitor with a customer row, the row that makes them a customer: the
+    /// earliest by attribution time, then by file and line (customers are people: a lead won
+    /// and a later order of the same visitor are one customer, credited like the first).
+    static func firstCustomerRows(_ rows: [CRMRow], joins: [Join?]) -> [UInt64: Int] {
+        var first: [UInt64: Int] = [:]
+        for (i, j) in joins.enumerated() {
+            guard let j, rows[i].status == .customer else { continue }
+            if let k = first[j.visitor] {
+                let a = (joins[k]!.time, rows[k].file, rows[k].line), b = (j.time, rows[i].file, rows[i].line)
+                if b < a { first[j.visitor] = i }
+            } else {
+                first[j.visitor] = i
+            }
+        }
+        return first
     }
 
     /// What a row can be joined on, as keyed hashes: the raw address and User-Agent go no

@@ -10,6 +10,8 @@ public struct CRMRow: Equatable, Sendable {
     /// by lead id, at the time of the goal hit that carried it).
     public var time: Int64?
     public var goal: String
+    /// Whether the row's file has a goal/type column: without one every row is a lead.
+    public var typed = false
     /// The row's own value; nil falls back to the value of the configured goal of that name.
     public var value: Double?
     public var status: LeadStatus

@@ -158,25 +158,27 @@ struct ReportPageBuilder {
         let rows = verdict.rows.filter { ($0.leads ?? 0) > 0 }
         let items = rows.map { r -> BarChart.Item in
             let leads = r.leads ?? 0, customers = r.customers ?? 0, qualified = r.qualified ?? 0, spam = r.spam ?? 0
+            // The bar is the channel's leads by status; customers are people (a won lead, or an
+            // order without a lead), so they are told beside the bar, not as a part of it.
             let parts: [(Double, String, String)] = [
-                (min(customers, leads), "lq-customer", "customers"),
-                (max(0, qualified - customers), "lq-qualified", "qualified, not yet customers"),
-                (max(0, leads - max(qualified, customers) - spam), "lq-new", "new"),
+                (min(qualified, leads), "lq-qualified", "qualified or won"),
+                (max(0, leads - qualified - spam), "lq-new", "new"),
                 (spam, "lq-spam", "spam"),
             ]
-            var text = "\(HumanNumbers.count(leads)) leads"
+            var text = HumanNumbers.count(leads, "lead")
+            if customers > 0 { text += " · " + HumanNumbers.count(customers, "customer") }
             if let s = r.suspicious, s > 0 { text += " · ⚑ \(HumanNumbers.count(s)) suspicious" }
             return BarChart.Item(label: r.name, bars: [BarChart.Bar(segments: parts.filter { $0.0 > 0 }.map {
                 BarChart.Segment(value: $0.0, style: $0.1, title: "\(r.name): \(HumanNumbers.count($0.0)) \($0.2)")
             }, valueText: text)])
         }
-        let legend = [Figure.LegendItem(style: "lq-customer", text: "customer"), Figure.LegendItem(style: "lq-qualified", text: "qualified"),
+        let legend = [Figure.LegendItem(style: "lq-qualified", text: "qualified or won"),
                       Figure.LegendItem(style: "lq-new", text: "new"), Figure.LegendItem(style: "lq-spam", text: "spam")]
         let chart = BarChart().figure(items, summary: "Leads by channel and status: " + rows.map {
-            "\($0.name) \(HumanNumbers.count($0.leads ?? 0)) leads, \(HumanNumbers.count($0.customers ?? 0)) customers, \(HumanNumbers.count($0.spam ?? 0)) spam"
+            "\($0.name) \(HumanNumbers.count($0.leads ?? 0, "lead")), \(HumanNumbers.count($0.qualified ?? 0)) qualified or won, \(HumanNumbers.count($0.spam ?? 0)) spam, \(HumanNumbers.count($0.customers ?? 0, "customer"))"
         }.joined(separator: "; "), tickFormat: { HumanNumbers.count($0) }, legend: legend)
         return SectionView(id: "leads", title: "Are the leads real?",
-                           intro: "Each channel's leads by their status in the CRM. ⚑ marks leads the data calls suspicious (a one-page visit under 10 s, a second lead within 24 h, automated-looking hits); they are counted, never removed.",
+                           intro: "Each channel's leads (rows of a lead type: orders and sales are not leads) by their status in the CRM, and its customers — people, counted once however many times they bought. ⚑ marks leads the data calls suspicious (a one-page visit under 10 s, a second lead within 24 h, automated-looking hits); they are counted, never removed.",
                            charts: [ChartView(id: "lead-quality", caption: "Lead quality by channel", figure: chart)])
     }
 
