@@ -99,6 +99,68 @@ final class CorpusTests: XCTestCase {
         XCTAssertEqual(job.stats.malformedSamples.first?.line, 8899)
     }
 
+    /// Google's source-category sheet, walked whole (SPEC.md: it is the reference for the four
+    /// lists): every source it lists gets the sheet's category, read as a referrer's host (a
+    /// name with a dot) and as a tagged `utm_source` (every name).
+    func testEveryHostOfGooglesSheetGetsItsCategory() throws {
+        let text = try String(contentsOf: try corpusFile("referrers/ga4-source-categories.csv"), encoding: .utf8)
+        let lists = try SourceLists.builtIn()
+        let want: [String: SourceCategory] = ["SOURCE_CATEGORY_SEARCH": .search, "SOURCE_CATEGORY_SOCIAL": .social,
+                                              "SOURCE_CATEGORY_VIDEO": .video, "SOURCE_CATEGORY_SHOPPING": .shopping]
+        var checked = 0
+        var wrong: [String] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard cells.count == 2, let category = want[cells[1]] else { XCTFail("unreadable sheet line \(line)"); continue }
+            let source = cells[0].lowercased()
+            checked += 1
+            let asSource = lists.category(ofSource: source)
+            if asSource != category { wrong.append("\(source) as utm_source: \(asSource?.rawValue ?? "none"), sheet \(category.rawValue)") }
+            if source.contains(".") {
+                var host = source
+                if host.hasPrefix("www.") { host.removeFirst(4) }
+                let asHost = lists.lookup(host: host)?.category
+                if asHost != category { wrong.append("\(source) as referrer: \(asHost?.rawValue ?? "none"), sheet \(category.rawValue)") }
+            }
+        }
+        XCTAssertEqual(checked, 819)
+        // The deliberate differences are exactly those docs/channels.md lists (payment steps
+        // are ignored as referrers), each with its reason.
+        let doc = try String(contentsOf: EndToEndTests.root.appendingPathComponent("docs/channels.md"), encoding: .utf8)
+        let section = doc.components(separatedBy: "## Deliberate differences from GA4").last ?? ""
+        let documented = section.split(separator: "\n").compactMap { l -> String? in
+            let cells = l.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == 4, cells[0].hasPrefix("`"), !cells[3].isEmpty else { return nil }
+            return cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+        }
+        XCTAssertEqual(documented.count, 4)
+        XCTAssertEqual(wrong.sorted(), documented.map { "\($0) as referrer: unwanted, sheet shopping" }.sorted(),
+                       "sheet entries that get another category than the sheet's, beyond docs/channels.md's list")
+    }
+
+    /// A host on two lists takes its most specific entry; a tie goes by the rules' order, and
+    /// the config's entry wins over a built-in one.
+    func testAHostOnTwoListsTakesItsMostSpecificEntry() throws {
+        let lists = SourceLists()
+        try lists.add(text: "google.*  google\n*.example.org\nsame.example.net\nmail.yandex.ru yandex", category: .search, origin: "s")
+        try lists.add(text: "shopping.google.com\n*.shop.example.org\nsame.example.net", category: .shopping, origin: "p")
+        try lists.add(text: "mail.yandex.ru\n*.example.org", category: .webmail, origin: "w")
+        XCTAssertEqual(lists.lookup(host: "shopping.google.com")?.category, .shopping)       // exact over pattern
+        XCTAssertEqual(lists.lookup(host: "google.de")?.category, .search)
+        XCTAssertEqual(lists.lookup(host: "a.shop.example.org")?.category, .shopping)        // longer pattern
+        XCTAssertEqual(lists.lookup(host: "a.example.org")?.category, .search)               // tie: search over webmail
+        XCTAssertEqual(lists.lookup(host: "same.example.net")?.category, .shopping)          // tie: shopping over search
+        XCTAssertEqual(lists.lookup(host: "mail.yandex.ru")?.category, .search)
+        XCTAssertEqual(lists.lookup(host: "mail.yandex.ru")?.origin, "s:4")
+        try lists.add(text: "same.example.net", category: .social, origin: "cfg", fromConfig: true)
+        XCTAssertEqual(lists.lookup(host: "same.example.net")?.category, .social)
+        // A source value is read on the rules' lists only.
+        try lists.add(text: "pay.example.com", category: .unwanted, origin: "u")
+        try lists.add(text: "pay.example.com", category: .shopping, origin: "p2")
+        XCTAssertEqual(lists.lookup(host: "pay.example.com")?.category, .unwanted)
+        XCTAssertEqual(lists.category(ofSource: "pay.example.com"), .shopping)
+    }
+
     /// Snowplow's referer-parser tests: for their search, social and email cases, the medium we
     /// derive must agree (search → organic, social → social, email → email) in ≥ 95 %.
     func testSnowplowReferrerMedia() throws {

@@ -13,10 +13,17 @@ public enum SourceCategory: String, Sendable, CaseIterable {
 /// providers, referrer spam), loaded from the data files in `Channels/Lists/` and answering
 /// "what is this host?".
 ///
-/// Lookup order: an exact host, then a host-and-path entry, then `name.*`, then `*.name`,
-/// then `*.name.*`. Between lists, a more specific match wins, so `mail.google.com` (webmail,
-/// exact) beats `google.*` (search, pattern); for the same pattern on two lists the list loaded
-/// later wins (webmail over search, payment providers and spam over everything).
+/// A host on more than one list takes its most specific entry (SPEC.md): an exact host, then a
+/// host-and-path entry, then the longest matching pattern (`name.*`, `*.name`, `*.name.*`). Only
+/// between equally specific entries does an order decide: the config's entries over the
+/// built-in ones; among built-in lists referrer spam, then payment providers (deliberate: a
+/// checkout redirect is never a source), then the channel rules' order — shopping, social,
+/// video, search — and webmail last, so a host Google's sheet files as search
+/// (`mail.yandex.ru`) is search.
+///
+/// A source *value* (a `utm_source`, a brand) is looked up on the four lists the channel rules
+/// test only, so `utm_source=stripe.com` is SHOPPING, as on Google's sheet, while a referrer
+/// from `stripe.com` is a payment redirect.
 public final class SourceLists: @unchecked Sendable {
     public struct Entry: Equatable, Sendable {
         public var category: SourceCategory
@@ -26,6 +33,8 @@ public final class SourceLists: @unchecked Sendable {
         /// config's table. `ingest explain` shows both.
         public var pattern = ""
         public var origin = ""
+        /// From the config (or a loaded file): wins a tie with a built-in entry.
+        public var fromConfig = false
 
         public init(category: SourceCategory, brand: String?, pattern: String = "", origin: String = "") {
             self.category = category
@@ -33,13 +42,79 @@ public final class SourceLists: @unchecked Sendable {
             self.pattern = pattern
             self.origin = origin
         }
+
+        /// Whether this entry replaces `old`, an entry for the very same pattern.
+        func wins(over old: Entry) -> Bool {
+            if fromConfig != old.fromConfig { return fromConfig }
+            if fromConfig || category == old.category { return true }  // later wins
+            return category.tieRank > old.category.tieRank
+        }
     }
 
-    private var exact: [String: Entry] = [:]
-    private var tldWild: [String: Entry] = [:]
-    private var subWild: [String: Entry] = [:]
-    private var bothWild: [String: Entry] = [:]
-    private var pathRules: [(HostPattern, Entry)] = []
+    /// One set of entries by pattern kind.
+    struct Index {
+        var exact: [String: Entry] = [:]
+        var tldWild: [String: Entry] = [:]
+        var subWild: [String: Entry] = [:]
+        var bothWild: [String: Entry] = [:]
+        var pathRules: [(HostPattern, Entry)] = []
+
+        mutating func insert(_ p: HostPattern, _ entry: Entry) {
+            func put(_ map: inout [String: Entry]) {
+                if let old = map[p.core], !entry.wins(over: old) { return }
+                map[p.core] = entry
+            }
+            if p.path != nil {
+                if let i = pathRules.firstIndex(where: { $0.0 == p }) {
+                    if entry.wins(over: pathRules[i].1) { pathRules[i].1 = entry }
+                } else {
+                    pathRules.append((p, entry))
+                }
+                return
+            }
+            switch (p.anySubdomain, p.anyTLD) {
+            case (false, false): put(&exact)
+            case (false, true): put(&tldWild)
+            case (true, false): put(&subWild)
+            case (true, true): put(&bothWild)
+            }
+        }
+
+        /// The most specific entry for `host`: exact, then host-and-path, then the longest
+        /// pattern (ties: `name.*`, `*.name`, `*.name.*`).
+        func lookup(host: String, path: String) -> Entry? {
+            if let e = exact[host] { return e }
+            if !pathRules.isEmpty && !path.isEmpty {
+                for (p, e) in pathRules where path.hasPrefix(p.path!) && SourceLists.matches(p, host: host) { return e }
+            }
+            guard host.contains(".") else { return nil }
+            let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+            var best: (length: Int, entry: Entry)?
+            func consider(_ core: String, _ map: [String: Entry]) {
+                guard let e = map[core], core.count > (best?.length ?? -1) else { return }
+                best = (core.count, e)
+            }
+            if !tldWild.isEmpty {
+                for keep in HostPattern.tldSplits(labels) { consider(labels[0..<keep].joined(separator: "."), tldWild) }
+            }
+            if !subWild.isEmpty && labels.count > 1 {
+                for drop in 1..<labels.count { consider(labels[drop...].joined(separator: "."), subWild) }
+            }
+            if !bothWild.isEmpty {
+                for keep in HostPattern.tldSplits(labels) where keep > 1 {
+                    for drop in 1..<keep { consider(labels[drop..<keep].joined(separator: "."), bothWild) }
+                }
+            }
+            return best?.entry
+        }
+    }
+
+    /// Every entry: what a referrer's host is.
+    private var referrers = Index()
+    /// The search, social, video and shopping entries: what a source value is to the rules.
+    private var ruleSources = Index()
+    /// Brand names (`google`, `facebook`) and the entry they first appeared in (rule lists).
+    private var brands: [String: Entry] = [:]
     public private(set) var entryCount: [SourceCategory: Int] = [:]
 
     public init() {}
@@ -56,9 +131,9 @@ public final class SourceLists: @unchecked Sendable {
         return lists
     }
 
-    /// Adds entries in the list-file syntax. Later entries for the same pattern replace earlier
-    /// ones, so a user's file can override a built-in entry.
-    public func add(text: String, category: SourceCategory, origin: String) throws {
+    /// Adds entries in the list-file syntax. `fromConfig` entries win a tie with a built-in
+    /// one, so a user's file can override a built-in entry.
+    public func add(text: String, category: SourceCategory, origin: String, fromConfig: Bool = false) throws {
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -77,8 +152,9 @@ public final class SourceLists: @unchecked Sendable {
                 line = line[end...]
             }
             let rest = line.trimmingCharacters(in: .whitespaces).lowercased()
-            try add(pattern: String(pattern), entry: Entry(category: category, brand: rest.isEmpty ? nil : rest),
-                    origin: "\(origin):\(lineNumber)")
+            var entry = Entry(category: category, brand: rest.isEmpty ? nil : rest)
+            entry.fromConfig = fromConfig
+            try add(pattern: String(pattern), entry: entry, origin: "\(origin):\(lineNumber)")
         }
     }
 
@@ -90,53 +166,24 @@ public final class SourceLists: @unchecked Sendable {
         entry.pattern = text
         entry.origin = origin
         entryCount[entry.category, default: 0] += 1
-        if let b = entry.brand, brands[b] == nil { brands[b] = entry }
-        if p.path != nil {
-            pathRules.removeAll { $0.0 == p }
-            pathRules.append((p, entry))
-            return
-        }
-        switch (p.anySubdomain, p.anyTLD) {
-        case (false, false): exact[p.core] = entry
-        case (false, true): tldWild[p.core] = entry
-        case (true, false): subWild[p.core] = entry
-        case (true, true): bothWild[p.core] = entry
-        }
+        referrers.insert(p, entry)
+        guard entry.category.isRuleList else { return }
+        ruleSources.insert(p, entry)
+        if let b = entry.brand, brands[b] == nil || (entry.fromConfig && !brands[b]!.fromConfig) { brands[b] = entry }
     }
 
-    /// What the list says about `host` (already lowercased, without `www.`), given the
+    /// What the lists say about `host` (already lowercased, without `www.`), given the
     /// referrer's path for the few entries that need one.
     public func lookup(host: String, path: String = "") -> Entry? {
-        if let e = exact[host] { return e }
-        if !pathRules.isEmpty && !path.isEmpty {
-            for (p, e) in pathRules where path.hasPrefix(p.path!) && matches(p, host: host) { return e }
-        }
-        guard host.contains(".") else { return nil }
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        for keep in HostPattern.tldSplits(labels) {
-            if let e = tldWild[labels[0..<keep].joined(separator: ".")] { return e }
-        }
-        if labels.count > 1 {
-            for drop in 1..<labels.count {
-                if let e = subWild[labels[drop...].joined(separator: ".")] { return e }
-            }
-        }
-        if !bothWild.isEmpty {
-            for keep in HostPattern.tldSplits(labels) where keep > 1 {
-                for drop in 1..<keep {
-                    if let e = bothWild[labels[drop..<keep].joined(separator: ".")] { return e }
-                }
-            }
-        }
-        return nil
+        referrers.lookup(host: host, path: path)
     }
 
     /// The entries for `host` that apply only under a path, in list order.
     public func pathRules(forHost host: String) -> [(path: String, entry: Entry)] {
-        pathRules.filter { matches($0.0, host: host) }.map { ($0.0.path!, $0.1) }
+        referrers.pathRules.filter { Self.matches($0.0, host: host) }.map { ($0.0.path!, $0.1) }
     }
 
-    private func matches(_ p: HostPattern, host: String) -> Bool {
+    static func matches(_ p: HostPattern, host: String) -> Bool {
         if !p.anySubdomain && !p.anyTLD { return host == p.core }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         let bases: [Int] = p.anyTLD ? HostPattern.tldSplits(labels) : [labels.count]
@@ -156,20 +203,35 @@ public final class SourceLists: @unchecked Sendable {
         entry(ofSource: source)?.category
     }
 
-    /// The entry that puts a source value on its list: an exact host, a brand name's first
-    /// entry, or a host pattern.
+    /// The entry that puts a source value on one of the rules' lists: an exact host, a brand
+    /// name's first entry, or a host pattern.
     public func entry(ofSource source: String) -> Entry? {
         var s = source
         if s.hasPrefix("www.") { s.removeFirst(4) }
-        if let e = exact[s] { return e }
+        if let e = ruleSources.exact[s] { return e }
         if let b = brands[s] { return b }
-        return lookup(host: s)
+        return ruleSources.lookup(host: s, path: "")
     }
-
-    /// Brand names (`google`, `facebook`) and the entry they first appeared in.
-    private var brands: [String: Entry] = [:]
 }
 
 extension SourceCategory {
     var fileName: String { rawValue }
+
+    /// The lists the channel rules test (SEARCH, SOCIAL, VIDEO, SHOPPING).
+    var isRuleList: Bool { self == .search || self == .social || self == .video || self == .shopping }
+
+    /// Which built-in list's entry wins a tie for the very same pattern (higher wins): spam,
+    /// payment providers, then the organic rules' order (Organic Shopping 9, Social 10, Video
+    /// 11, Search 12: the first rule that tests one of the lists decides), then webmail.
+    var tieRank: Int {
+        switch self {
+        case .spam: return 7
+        case .unwanted: return 6
+        case .shopping: return 5
+        case .social: return 4
+        case .video: return 3
+        case .search: return 2
+        case .webmail: return 1
+        }
+    }
 }

@@ -10,7 +10,7 @@ public struct Classifiers {
     public init(options: IngestOptions) throws {
         lists = try SourceLists.builtIn()
         for (category, entries) in options.extraSources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            try lists.add(text: entries.joined(separator: "\n"), category: category, origin: "\(options.configOrigin) [sources] \(category.rawValue)")
+            try lists.add(text: entries.joined(separator: "\n"), category: category, origin: "\(options.configOrigin) [sources] \(category.rawValue)", fromConfig: true)
         }
         sources = TrafficSources(rules: ChannelRules(lists: lists))
         referrers = ReferrerClassifier(lists: lists, sources: sources, siteHosts: options.siteHosts)
