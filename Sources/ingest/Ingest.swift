@@ -109,6 +109,9 @@ extension Ingest {
         @Flag(name: .customLong("no-html"), help: "Write the CSV tables and summary.json only, no report.html.")
         var noHTML = false
 
+        @Flag(name: .customLong("ai-channel"), help: "Add an AI Assistants channel (ChatGPT, Perplexity, Claude, Gemini, … by referrer or utm_source), tried right after Direct and Cross-network. Off: GA4's grouping.")
+        var aiChannel = false
+
         func validate() throws {
             if let format, format != "auto" && LogFormat(name: format) == nil {
                 throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -153,6 +156,7 @@ extension Ingest {
             o.quiet = quiet
             o.json = json
             if noHTML { o.writesHTML = false }
+            if aiChannel { o.aiChannel = true }
             return o
         }
 
@@ -296,11 +300,15 @@ extension Ingest {
         @Flag(help: "Print the explanation as one JSON object (keys in the README).")
         var json = false
 
+        @Flag(name: .customLong("ai-channel"), help: "Decide with the opt-in AI Assistants channel, as a run with --ai-channel would.")
+        var aiChannel = false
+
         func run() throws {
             do {
                 var o = IngestOptions()
                 if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
                 if !sites.isEmpty { o.siteHosts = sites }
+                if aiChannel { o.aiChannel = true }
                 let e = try HitExplanation.make(landing: landing, referrer: referrer, userAgent: userAgent, options: o)
                 print(json ? e.json : e.text, terminator: "")
             } catch let e as IngestError {

@@ -188,7 +188,7 @@ final class CRMInputTests: XCTestCase {
         XCTAssertEqual(try parse("Email,50\nDisplay,0\n").costs, [.email: 50, .display: 0])
         XCTAssertEqual(try parse("Organic Social,10,40\n")[.organicSocial], 400)
         XCTAssertThrowsError(try parse("Organic Socail,10\n")) { e in
-            XCTAssertEqual("\(e)", "costs.csv:1: \"Organic Socail\" is no channel (did you mean \"Organic Social\"?); channels are: Direct, Organic Search, Paid Search, Organic Social, Paid Social, Email, Referral, Affiliates, Display, Organic Video, Paid Video, Organic Shopping, Paid Shopping, Paid Other, Cross-network, Audio, SMS, Mobile Push Notifications, Unassigned")
+            XCTAssertEqual("\(e)", "costs.csv:1: \"Organic Socail\" is no channel (did you mean \"Organic Social\"?); channels are: Direct, Organic Search, Paid Search, Organic Social, Paid Social, Email, Referral, Affiliates, Display, Organic Video, Paid Video, Organic Shopping, Paid Shopping, Paid Other, Cross-network, Audio, SMS, Mobile Push Notifications, Unassigned, AI Assistants")
         }
         XCTAssertThrowsError(try parse("channel,cost\nEmail,\"1,200\"\n")) { e in
             XCTAssertTrue("\(e)".hasPrefix("costs.csv:2: cost \"1,200\" is not a number ≥ 0"), "\(e)")

@@ -2,7 +2,9 @@
 public enum Channel: Int, CaseIterable, Sendable, Comparable {
     case direct, organicSearch, paidSearch, organicSocial, paidSocial, email, referral, affiliates,
          display, organicVideo, paidVideo, organicShopping, paidShopping, paidOther, crossNetwork,
-         audio, sms, mobilePush, unassigned
+         audio, sms, mobilePush, unassigned,
+         /// Opt-in (`--ai-channel`): sessions from an AI assistant; not in GA4's default group.
+         aiAssistants
 
     /// The name written in every table, exactly as GA4 spells it.
     public var name: String {
@@ -26,6 +28,7 @@ public enum Channel: Int, CaseIterable, Sendable, Comparable {
         case .sms: return "SMS"
         case .mobilePush: return "Mobile Push Notifications"
         case .unassigned: return "Unassigned"
+        case .aiAssistants: return "AI Assistants"
         }
     }
 

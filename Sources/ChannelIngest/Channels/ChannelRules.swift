@@ -7,8 +7,18 @@
 /// campaign) and interned, so the table costs nothing per line.
 public struct ChannelRules: Sendable {
     public let lists: SourceLists
+    /// The rules in the order they are tried: GA4's 18, and with `--ai-channel` the AI
+    /// Assistants rule right after Direct and Cross-network.
+    public let rules: [Rule]
 
-    public init(lists: SourceLists) { self.lists = lists }
+    public init(lists: SourceLists, aiAssistants: Bool = false) {
+        self.lists = lists
+        rules = aiAssistants ? Array(Self.table[..<2]) + [Self.aiRule] + Array(Self.table[2...]) : Self.table
+    }
+
+    /// The opt-in rule (SPEC.md "AI Assistants"): numbered after GA4's 18, tried third.
+    public static let aiRule = Rule(number: 19, channel: .aiAssistants,
+                                    condition: "AI source (the referrer's host or utm_source is on the AI assistants list)") { $0.ai }
 
     /// What the rules test, worked out once for a (source, medium, campaign).
     public struct Facts: Sendable, Equatable {
@@ -26,6 +36,7 @@ public struct ChannelRules: Sendable {
         var social: Bool { category == .social }
         var video: Bool { category == .video }
         var shopping: Bool { category == .shopping }
+        var ai: Bool { category == .ai }
     }
 
     /// One rule of the channel group: its number in SPEC.md, the channel it names and its test.
@@ -44,14 +55,14 @@ public struct ChannelRules: Sendable {
 
     public func channel(source: String, medium: String, campaign: String) -> Channel {
         let f = facts(source: source, medium: medium, campaign: campaign)
-        return Self.table.first { $0.test(f) }?.channel ?? .unassigned
+        return rules.first { $0.test(f) }?.channel ?? .unassigned
     }
 
     /// Every rule with whether it matches, in order; the first match names the channel (none:
     /// Unassigned).
     public func evaluate(source: String, medium: String, campaign: String) -> (facts: Facts, results: [(rule: Rule, matches: Bool)]) {
         let f = facts(source: source, medium: medium, campaign: campaign)
-        return (f, Self.table.map { ($0, $0.test(f)) })
+        return (f, rules.map { ($0, $0.test(f)) })
     }
 
     static let displayMedia: Set<String> = ["display", "banner", "expandable", "interstitial", "cpm"]

@@ -178,7 +178,7 @@ public final class ReferrerClassifier {
         case .search: return sources.intern(source: name, medium: "organic", campaign: "(organic)")
         case .social: return sources.intern(source: name, medium: "social", campaign: "(referral)")
         case .webmail: return sources.intern(source: host, medium: "email", campaign: "(referral)")
-        case .video, .shopping: return sources.intern(source: name, medium: "referral", campaign: "(referral)")
+        case .video, .shopping, .ai: return sources.intern(source: name, medium: "referral", campaign: "(referral)")
         case .unwanted: return Self.internalHost
         case .spam: return Self.spam
         }

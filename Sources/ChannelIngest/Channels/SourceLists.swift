@@ -3,6 +3,9 @@ import Foundation
 /// What a source list says a host or source name is.
 public enum SourceCategory: String, Sendable, CaseIterable {
     case search, social, video, shopping, webmail
+    /// AI assistants (ChatGPT, Perplexity, …): loaded only with `--ai-channel`; without it a
+    /// referrer from one is a plain referral, as in GA4.
+    case ai
     /// Payment providers: a referrer from one is ignored as if internal.
     case unwanted
     /// Referrer spam: the hit is dropped and counted.
@@ -13,8 +16,8 @@ public enum SourceCategory: String, Sendable, CaseIterable {
 /// providers, referrer spam), loaded from the data files in `Channels/Lists/` and answering
 /// "what is this host?".
 ///
-/// A host on more than one list takes its most specific entry (SPEC.md): an exact host, then a
-/// host-and-path entry, then the longest matching pattern (`name.*`, `*.name`, `*.name.*`). Only
+/// A host on more than one list takes its most specific entry (SPEC.md): a host-and-path entry,
+/// then an exact host, then the longest matching pattern (`name.*`, `*.name`, `*.name.*`). Only
 /// between equally specific entries does an order decide: the config's entries over the
 /// built-in ones; among built-in lists referrer spam, then payment providers (deliberate: a
 /// checkout redirect is never a source), then the channel rules' order — shopping, social,
@@ -80,13 +83,14 @@ public final class SourceLists: @unchecked Sendable {
             }
         }
 
-        /// The most specific entry for `host`: exact, then host-and-path, then the longest
-        /// pattern (ties: `name.*`, `*.name`, `*.name.*`).
+        /// The most specific entry for `host`: a host-and-path entry whose path the referrer's
+        /// starts with (`x.com/i/grok`), then the exact host, then the longest pattern (ties:
+        /// `name.*`, `*.name`, `*.name.*`).
         func lookup(host: String, path: String) -> Entry? {
-            if let e = exact[host] { return e }
             if !pathRules.isEmpty && !path.isEmpty {
                 for (p, e) in pathRules where path.hasPrefix(p.path!) && SourceLists.matches(p, host: host) { return e }
             }
+            if let e = exact[host] { return e }
             guard host.contains(".") else { return nil }
             let labels = host.split(separator: ".", omittingEmptySubsequences: false)
             var best: (length: Int, entry: Entry)?
@@ -120,9 +124,9 @@ public final class SourceLists: @unchecked Sendable {
     public init() {}
 
     /// The lists shipped with ingest.
-    public static func builtIn() throws -> SourceLists {
+    public static func builtIn(aiAssistants: Bool = false) throws -> SourceLists {
         let lists = SourceLists()
-        for category in SourceCategory.allCases {
+        for category in SourceCategory.allCases where category != .ai || aiAssistants {
             guard let url = Bundle.module.url(forResource: category.fileName, withExtension: "txt", subdirectory: "Lists")
             else { throw IngestError.unusableInput("the built-in list \(category.fileName).txt is missing from the resources") }
             let text = try String(contentsOf: url, encoding: .utf8)
@@ -218,15 +222,17 @@ extension SourceCategory {
     var fileName: String { rawValue }
 
     /// The lists the channel rules test (SEARCH, SOCIAL, VIDEO, SHOPPING).
-    var isRuleList: Bool { self == .search || self == .social || self == .video || self == .shopping }
+    var isRuleList: Bool { self == .search || self == .social || self == .video || self == .shopping || self == .ai }
 
     /// Which built-in list's entry wins a tie for the very same pattern (higher wins): spam,
-    /// payment providers, then the organic rules' order (Organic Shopping 9, Social 10, Video
+    /// payment providers, AI assistants (their rule comes before all others), then the organic
+    /// rules' order (Organic Shopping 9, Social 10, Video
     /// 11, Search 12: the first rule that tests one of the lists decides), then webmail.
     var tieRank: Int {
         switch self {
-        case .spam: return 7
-        case .unwanted: return 6
+        case .spam: return 8
+        case .unwanted: return 7
+        case .ai: return 6
         case .shopping: return 5
         case .social: return 4
         case .video: return 3

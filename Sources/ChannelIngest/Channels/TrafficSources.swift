@@ -10,7 +10,8 @@ public final class TrafficSources {
     public private(set) var all: [Source] = []
     public private(set) var channels: [Channel] = []
     private var index: [Source: Int32] = [:]
-    private let rules: ChannelRules
+    /// The rules every source is given its channel by (`ingest explain` shows them).
+    let rules: ChannelRules
 
     /// `(direct) / (none)`: the landing had no campaign and no external referrer.
     public static let direct: Int32 = 0

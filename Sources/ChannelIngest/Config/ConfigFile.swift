@@ -26,6 +26,8 @@ public struct IngestConfig: Equatable, Sendable {
     /// Attribution model of the main tables.
     public var model = AttributionModel.lastNonDirect.rawValue
     public var lookbackDays = 90
+    /// `ai_channel = true`: the opt-in AI Assistants channel.
+    public var aiChannel = false
     /// `[crm]`: conversion exports, their columns and statuses, and how they join.
     public var crm = CRMSettings()
     /// Where the log carries a visitor id (`extra:N`).
@@ -120,6 +122,7 @@ public struct IngestConfig: Equatable, Sendable {
                     throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `model` must be one of \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
             case "lookback_days": c.lookbackDays = try reader.positiveInt(value, key: key)
+            case "ai_channel": c.aiChannel = try reader.bool(value, key: key)
             case "goal":
                 guard let list = value.array else { throw reader.wrongType(key, in: nil, want: "a list of [[goal]] tables", got: value) }
                 for (i, item) in list.enumerated() {
@@ -152,7 +155,7 @@ public struct IngestConfig: Equatable, Sendable {
     }
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
-                               "excluded_paths", "asset_extensions", "model", "lookback_days", "goal", "sources", "bots",
+                               "excluded_paths", "asset_extensions", "model", "lookback_days", "ai_channel", "goal", "sources", "bots",
                                "visitor_id_field", "crm", "costs", "log_format", "json", "secret_file", "state"]
 
     /// The settings as a commented TOML file (`--print-config`).
@@ -190,6 +193,10 @@ public struct IngestConfig: Equatable, Sendable {
         model = \(Self.quoted(model))
         # Days before a conversion whose sessions may share its credit.
         lookback_days = \(lookbackDays)
+        # An "AI Assistants" channel for sessions from ChatGPT, Perplexity, Claude, Gemini, … (referrer
+        # or utm_source), tried right after Direct and Cross-network. Off: GA4's grouping, where they
+        # are Referral or Unassigned.
+        ai_channel = \(aiChannel)
 
         """
         // Top-level keys must come before the first [table].
@@ -342,6 +349,11 @@ struct ConfigReader {
             guard let s = item.string else { throw wrongType(key, in: table, want: "a list of strings", got: item) }
             return s
         }
+    }
+
+    func bool(_ v: TOMLValueConvertible, key: String, table: String? = nil) throws -> Bool {
+        guard let b = v.bool else { throw wrongType(key, in: table, want: "true or false", got: v) }
+        return b
     }
 
     func positiveInt(_ v: TOMLValueConvertible, key: String, table: String? = nil) throws -> Int {

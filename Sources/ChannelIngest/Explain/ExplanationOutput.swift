@@ -111,7 +111,7 @@ extension HitExplanation {
     }
 
     private var factsText: String {
-        let ruleLists: Set<SourceCategory> = [.search, .social, .video, .shopping]
+        let ruleLists: Set<SourceCategory> = [.search, .social, .video, .shopping, .ai]
         let list: String
         if let c = facts.category, ruleLists.contains(c) {
             list = "source \(source) is \(c.rawValue.uppercased())" + (sourceEntry.map { " (`\($0.pattern)`, \($0.origin))" } ?? "")

@@ -183,7 +183,7 @@ public struct HitExplanation {
         case nil: decidedBy = origin >= 0 ? .referrer : .direct
         }
 
-        let rules = ChannelRules(lists: classifiers.lists)
+        let rules = classifiers.sources.rules
         let evaluated = rules.evaluate(source: s.source, medium: s.medium, campaign: s.campaign)
         let firstMatch = evaluated.results.firstIndex { $0.matches }
         let shown = firstMatch.map { Array(evaluated.results[...$0]) } ?? evaluated.results

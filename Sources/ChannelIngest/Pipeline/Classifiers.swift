@@ -8,11 +8,11 @@ public struct Classifiers {
     public let pageRules: PageRules
 
     public init(options: IngestOptions) throws {
-        lists = try SourceLists.builtIn()
+        lists = try SourceLists.builtIn(aiAssistants: options.aiChannel)
         for (category, entries) in options.extraSources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             try lists.add(text: entries.joined(separator: "\n"), category: category, origin: "\(options.configOrigin) [sources] \(category.rawValue)", fromConfig: true)
         }
-        sources = TrafficSources(rules: ChannelRules(lists: lists))
+        sources = TrafficSources(rules: ChannelRules(lists: lists, aiAssistants: options.aiChannel))
         referrers = ReferrerClassifier(lists: lists, sources: sources, siteHosts: options.siteHosts)
         bots = try BotFilter.builtIn(extra: options.extraBots, extraOrigin: options.configOrigin)
         pageRules = PageRules(assetExtensions: options.assetExtensions, excludedPrefixes: options.excludedPathPrefixes)

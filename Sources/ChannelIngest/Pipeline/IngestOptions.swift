@@ -19,6 +19,8 @@ public struct IngestOptions: Sendable {
     public var json = false
     /// Write `report.html` beside the tables (`--no-html` turns it off).
     public var writesHTML = true
+    /// The opt-in AI Assistants channel (`--ai-channel`, `ai_channel`).
+    public var aiChannel = false
     public var excludedPathPrefixes: [String] = []
     public var assetExtensions = PageRules.defaultAssetExtensions
     /// Conversion goals read from the log.
@@ -62,6 +64,7 @@ public struct IngestOptions: Sendable {
         extraBots = c.bots
         goals = c.goals
         lookbackDays = c.lookbackDays
+        aiChannel = c.aiChannel
         model = AttributionModel(rawValue: c.model) ?? .lastNonDirect
         configOrigin = origin
         crm = c.crm
@@ -93,6 +96,7 @@ public struct IngestOptions: Sendable {
         c.goals = goals
         c.model = model.rawValue
         c.lookbackDays = lookbackDays
+        c.aiChannel = aiChannel
         c.crm = crm
         c.visitorIDField = visitorIDField?.description
         c.logFormat = formatSetup.formatString

@@ -20,6 +20,8 @@ struct StateSettings: Codable, Equatable {
     /// `[crm] lead_types` of the last run (nil in a state made before they existed: `["lead"]`).
     /// Read when the tables are made, so a change applies to every row the state holds.
     var leadTypes: [String]?
+    /// `--ai-channel` of the last run (nil in a state made before it existed: off).
+    var aiChannel: Bool?
 
     init(options: IngestOptions) {
         timezone = options.timezone
@@ -29,6 +31,7 @@ struct StateSettings: Codable, Equatable {
         goals = options.goals.map { GoalValue(name: $0.name, value: $0.value) }
         joinWindow = options.crm.joinWindow
         leadTypes = options.crm.leadTypes
+        aiChannel = options.aiChannel
     }
 
     /// The CRM settings the tables are made with (lead types).
@@ -58,6 +61,9 @@ struct StateSettings: Codable, Equatable {
         var warnings: [String] = []
         if new.sessionTimeout != sessionTimeout { warnings.append("the session timeout changed since the state's last run (\(sessionTimeout / 60) → \(new.sessionTimeout / 60) min); sessions already counted keep theirs") }
         if new.lookbackDays != lookbackDays { warnings.append("lookback_days changed since the state's last run (\(lookbackDays) → \(new.lookbackDays)); conversions already attributed keep their credits") }
+        if (new.aiChannel ?? false) != (aiChannel ?? false) {
+            warnings.append("the AI Assistants channel was turned \(new.aiChannel == true ? "on" : "off") since the state's last run; sessions already counted keep the channel they were given")
+        }
         if new.goals != goals { warnings.append("the goals changed since the state's last run; conversions already counted keep their goals and values") }
         return warnings
     }
