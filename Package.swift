@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // zlib from the system (`apt-get install zlib1g-dev`), seen through a module map.
@@ -23,7 +24,7 @@ let package = Package(
         .target(
             name: "ChannelIngest",
             dependencies: ["CZlib", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Mustache", package: "swift-mustache")],
+                           .product(name: "Mustache", package: "swift-mustache"), .product(name: "Yams", package: "Yams")],
             resources: [.copy("Channels/Lists"), .copy("Traffic/BotList"), .copy("Reports/Templates")],
             // Dynamic exclusivity checks cost ~5 % on the per-line path; the pipeline's state is
             // owned by one thread at a time, so release builds leave them out.

@@ -109,6 +109,12 @@ extension Ingest {
         @Flag(name: .customLong("no-html"), help: "Write the CSV tables and summary.json only, no report.html.")
         var noHTML = false
 
+        @Option(name: .customLong("referrer-db"), help: ArgumentHelp("Load a referrer list: Matomo's SearchEngines.yml, Socials.yml or AIAssistants.yml, or Snowplow's referers.yml. Repeatable; never overrides the built-in lists.", valueName: "file"))
+        var referrerDBs: [String] = []
+
+        @Option(name: .customLong("bot-db"), help: ArgumentHelp("Load device-detector's bots.yml (regexes) after the built-in bot patterns. Repeatable.", valueName: "file"))
+        var botDBs: [String] = []
+
         @Flag(name: .customLong("ai-channel"), help: "Add an AI Assistants channel (ChatGPT, Perplexity, Claude, Gemini, … by referrer or utm_source), tried right after Direct and Cross-network. Off: GA4's grouping.")
         var aiChannel = false
 
@@ -157,6 +163,8 @@ extension Ingest {
             o.json = json
             if noHTML { o.writesHTML = false }
             if aiChannel { o.aiChannel = true }
+            if !referrerDBs.isEmpty { o.referrerDatabases = referrerDBs }
+            if !botDBs.isEmpty { o.botDatabases = botDBs }
             return o
         }
 
@@ -300,6 +308,12 @@ extension Ingest {
         @Flag(help: "Print the explanation as one JSON object (keys in the README).")
         var json = false
 
+        @Option(name: .customLong("referrer-db"), help: ArgumentHelp("Load a referrer list: Matomo's SearchEngines.yml, Socials.yml or AIAssistants.yml, or Snowplow's referers.yml. Repeatable; never overrides the built-in lists.", valueName: "file"))
+        var referrerDBs: [String] = []
+
+        @Option(name: .customLong("bot-db"), help: ArgumentHelp("Load device-detector's bots.yml (regexes) after the built-in bot patterns. Repeatable.", valueName: "file"))
+        var botDBs: [String] = []
+
         @Flag(name: .customLong("ai-channel"), help: "Decide with the opt-in AI Assistants channel, as a run with --ai-channel would.")
         var aiChannel = false
 
@@ -309,6 +323,8 @@ extension Ingest {
                 if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
                 if !sites.isEmpty { o.siteHosts = sites }
                 if aiChannel { o.aiChannel = true }
+                if !referrerDBs.isEmpty { o.referrerDatabases = referrerDBs }
+                if !botDBs.isEmpty { o.botDatabases = botDBs }
                 let e = try HitExplanation.make(landing: landing, referrer: referrer, userAgent: userAgent, options: o)
                 print(json ? e.json : e.text, terminator: "")
             } catch let e as IngestError {

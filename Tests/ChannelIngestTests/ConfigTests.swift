@@ -31,7 +31,7 @@ final class ConfigTests: XCTestCase {
             do { _ = try IngestConfig.parse(text, origin: "ingest.toml"); return "no error" } catch { return "\(error)" }
         }
         XCTAssertEqual(message("site = [\"a.com\"]\n\nsesion_timeout_minutes = 5\n"),
-                       "ingest.toml:3: unknown key `sesion_timeout_minutes` (did you mean `session_timeout_minutes`?); known keys: site, timezone, format, out, session_timeout_minutes, reorder_window_seconds, excluded_paths, asset_extensions, model, lookback_days, ai_channel, goal, sources, bots, visitor_id_field, crm, costs, log_format, json, secret_file, state")
+                       "ingest.toml:3: unknown key `sesion_timeout_minutes` (did you mean `session_timeout_minutes`?); known keys: site, timezone, format, out, session_timeout_minutes, reorder_window_seconds, excluded_paths, asset_extensions, model, lookback_days, ai_channel, goal, sources, bots, lists, visitor_id_field, crm, costs, log_format, json, secret_file, state")
         XCTAssertEqual(message("site = \"a.com\"\nsession_timeout_minutes = \"30\"\n"),
                        "ingest.toml:2: `session_timeout_minutes` must be a whole number, not a string")
         XCTAssertEqual(message("[sources]\nsearch = [\"a\"]\nsocal = [\"b\"]\n"),
@@ -74,6 +74,23 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(job.channelSessions, ["Organic Search": 1, "Direct": 1])
         XCTAssertEqual(job.aggregates.bySource.keys.map(\.source).sorted(), ["(direct)", "portal"])
         XCTAssertEqual(job.stats.botHitsByFamily, ["monitor": 1])
+    }
+
+    /// `[lists]`: paths beside the config file; a misspelt key names the two there are.
+    func testListsTable() throws {
+        let c = try IngestConfig.parse("""
+        [lists]
+        referrer_db = ["matomo/Socials.yml", "/abs/referers.yml"]
+        bot_db = ["bots.yml"]
+        """, origin: "/etc/ingest/site.toml")
+        XCTAssertEqual(c.referrerDatabases, ["matomo/Socials.yml", "/abs/referers.yml"])
+        let o = IngestOptions(config: c, origin: "/etc/ingest/site.toml")
+        XCTAssertEqual(o.referrerDatabases, ["/etc/ingest/matomo/Socials.yml", "/abs/referers.yml"])
+        XCTAssertEqual(o.botDatabases, ["/etc/ingest/bots.yml"])
+        XCTAssertEqual(try IngestConfig.parse(o.asConfig.render(), origin: "p.toml").botDatabases, ["/etc/ingest/bots.yml"])
+        XCTAssertThrowsError(try IngestConfig.parse("[lists]\nreferer_db = [\"x.yml\"]\n", origin: "t.toml")) {
+            XCTAssertEqual("\($0)", "t.toml:2: unknown key `lists.referer_db` (did you mean `referrer_db`?); known keys: referrer_db, bot_db")
+        }
     }
 
     func testEditDistance() {

@@ -29,7 +29,7 @@ struct HostPattern: Hashable {
         if anySubdomain { t = t.dropFirst(2) }
         anyTLD = t.hasSuffix(".*")
         if anyTLD { t = t.dropLast(2) }
-        guard !t.isEmpty, !t.contains("*") else { return nil }
+        guard !t.isEmpty, !t.contains(Character("*")) else { return nil }
         core = String(t)
     }
 

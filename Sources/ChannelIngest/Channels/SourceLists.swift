@@ -120,6 +120,15 @@ public final class SourceLists: @unchecked Sendable {
     /// Brand names (`google`, `facebook`) and the entry they first appeared in (rule lists).
     private var brands: [String: Entry] = [:]
     public private(set) var entryCount: [SourceCategory: Int] = [:]
+    /// Entries from the referrer databases a user loads (`--referrer-db`): asked only when the
+    /// built-in lists and the config say nothing of a host or source, so a loaded file adds
+    /// hosts and never changes one they place (every source on Google's sheet among them).
+    private var loadedReferrers = Index()
+    private var loadedRuleSources = Index()
+    /// Hosts a loaded file knows to be neither (Snowplow's `unknown` and `paid`): they stop
+    /// its broader entries (`maps.google.com` is not search for `google.com`'s sake).
+    private var loadedReferrals = Index()
+    private var hasLoaded = false
 
     public init() {}
 
@@ -176,15 +185,59 @@ public final class SourceLists: @unchecked Sendable {
         if let b = entry.brand, brands[b] == nil || (entry.fromConfig && !brands[b]!.fromConfig) { brands[b] = entry }
     }
 
+    /// Adds a loaded referrer database (`--referrer-db`) below the built-in lists and the
+    /// config. Returns how many entries it added.
+    @discardableResult
+    public func add(database db: ReferrerDatabase) throws -> Int {
+        let file = db.fileName
+        for e in db.entries {
+            guard let p = HostPattern(e.pattern) else { continue }   // ReferrerDatabase checked each
+            var entry = Entry(category: e.category, brand: nil, pattern: e.pattern, origin: "\(file):\(e.line), \(e.name)")
+            entry.fromConfig = false
+            entryCount[e.category, default: 0] += 1
+            loadedReferrers.insert(p, entry)
+            if e.category.isRuleList { loadedRuleSources.insert(p, entry) }
+            if e.coversSubdomains, let sub = HostPattern("*." + e.pattern) {
+                loadedReferrers.insert(sub, entry)
+                if e.category.isRuleList { loadedRuleSources.insert(sub, entry) }
+            }
+        }
+        for e in db.referrals {
+            let entry = Entry(category: .unwanted, brand: nil, pattern: e.pattern, origin: "\(file):\(e.line), \(e.name)")
+            if let p = HostPattern(e.pattern) { loadedReferrals.insert(p, entry) }
+            if e.coversSubdomains, let sub = HostPattern("*." + e.pattern) { loadedReferrals.insert(sub, entry) }
+        }
+        hasLoaded = hasLoaded || !db.entries.isEmpty || !db.referrals.isEmpty
+        return db.entries.count
+    }
+
     /// What the lists say about `host` (already lowercased, without `www.`), given the
     /// referrer's path for the few entries that need one.
     public func lookup(host: String, path: String = "") -> Entry? {
-        referrers.lookup(host: host, path: path)
+        if let e = referrers.lookup(host: host, path: path) { return e }
+        return hasLoaded ? loaded(host: host, path: path) : nil
+    }
+
+    /// A loaded file's entry for a host the built-in lists leave alone, unless the file also
+    /// knows it, at least as specifically, as a plain referral.
+    private func loaded(host: String, path: String) -> Entry? {
+        guard let e = loadedReferrers.lookup(host: host, path: path) else { return nil }
+        guard let r = loadedReferrals.lookup(host: host, path: path) else { return e }
+        return Self.specificity(r.pattern) >= Self.specificity(e.pattern) ? nil : e
+    }
+
+    /// How specific a pattern is, for a loaded file's two entries of one host: a path, then an
+    /// exact host, then the longer pattern.
+    private static func specificity(_ pattern: String) -> Int {
+        (pattern.contains("/") ? 2_000 : 0) + (pattern.contains("*") ? 0 : 1_000) + pattern.count
     }
 
     /// The entries for `host` that apply only under a path, in list order.
     public func pathRules(forHost host: String) -> [(path: String, entry: Entry)] {
-        referrers.pathRules.filter { Self.matches($0.0, host: host) }.map { ($0.0.path!, $0.1) }
+        let builtIn = referrers.pathRules.filter { Self.matches($0.0, host: host) }.map { ($0.0.path!, $0.1) }
+        // A loaded file's path entries apply only to a host the built-in lists leave alone.
+        guard hasLoaded, builtIn.isEmpty, referrers.lookup(host: host, path: "") == nil else { return builtIn }
+        return loadedReferrers.pathRules.filter { Self.matches($0.0, host: host) }.map { ($0.0.path!, $0.1) }
     }
 
     static func matches(_ p: HostPattern, host: String) -> Bool {
@@ -214,7 +267,10 @@ public final class SourceLists: @unchecked Sendable {
         if s.hasPrefix("www.") { s.removeFirst(4) }
         if let e = ruleSources.exact[s] { return e }
         if let b = brands[s] { return b }
-        return ruleSources.lookup(host: s, path: "")
+        if let e = ruleSources.lookup(host: s, path: "") { return e }
+        guard hasLoaded, let e = loadedRuleSources.exact[s] ?? loadedRuleSources.lookup(host: s, path: "") else { return nil }
+        if let r = loadedReferrals.lookup(host: s, path: ""), Self.specificity(r.pattern) >= Self.specificity(e.pattern) { return nil }
+        return e
     }
 }
 

@@ -28,6 +28,9 @@ public struct IngestConfig: Equatable, Sendable {
     public var lookbackDays = 90
     /// `ai_channel = true`: the opt-in AI Assistants channel.
     public var aiChannel = false
+    /// `[lists] referrer_db` / `bot_db`: YAML lists to load (paths beside the config).
+    public var referrerDatabases: [String] = []
+    public var botDatabases: [String] = []
     /// `[crm]`: conversion exports, their columns and statuses, and how they join.
     public var crm = CRMSettings()
     /// Where the log carries a visitor id (`extra:N`).
@@ -123,6 +126,15 @@ public struct IngestConfig: Equatable, Sendable {
                 }
             case "lookback_days": c.lookbackDays = try reader.positiveInt(value, key: key)
             case "ai_channel": c.aiChannel = try reader.bool(value, key: key)
+            case "lists":
+                let t = try reader.table(value, key: key)
+                for k in t.keys {
+                    switch k {
+                    case "referrer_db": c.referrerDatabases = try reader.strings(t[k]!, key: k, table: "lists")
+                    case "bot_db": c.botDatabases = try reader.strings(t[k]!, key: k, table: "lists")
+                    default: throw reader.unknown(k, in: "lists", known: ["referrer_db", "bot_db"])
+                    }
+                }
             case "goal":
                 guard let list = value.array else { throw reader.wrongType(key, in: nil, want: "a list of [[goal]] tables", got: value) }
                 for (i, item) in list.enumerated() {
@@ -155,7 +167,7 @@ public struct IngestConfig: Equatable, Sendable {
     }
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
-                               "excluded_paths", "asset_extensions", "model", "lookback_days", "ai_channel", "goal", "sources", "bots",
+                               "excluded_paths", "asset_extensions", "model", "lookback_days", "ai_channel", "goal", "sources", "bots", "lists",
                                "visitor_id_field", "crm", "costs", "log_format", "json", "secret_file", "state"]
 
     /// The settings as a commented TOML file (`--print-config`).
@@ -249,6 +261,13 @@ public struct IngestConfig: Equatable, Sendable {
             s += "\(category.rawValue) = \(list(sources[category] ?? []))\n"
         }
         s += """
+
+        # Lists you already trust, loaded beside the built-in ones (never overriding Google's sheet):
+        # Matomo's SearchEngines.yml, Socials.yml, AIAssistants.yml or Snowplow's referers.yml, and
+        # device-detector's bots.yml. Paths are relative to this file.
+        [lists]
+        referrer_db = \(list(referrerDatabases))
+        bot_db = \(list(botDatabases))
 
         # Extra bot User-Agent patterns (case-insensitive substrings) by family; a family named
         # "not-a-bot" lists browser tokens that must never count as bots.

@@ -32,6 +32,11 @@ public struct IngestOptions: Sendable {
     public var extraSources: [SourceCategory: [String]] = [:]
     /// Bot patterns added from the config, by family.
     public var extraBots: [String: [String]] = [:]
+    /// Referrer databases to load (`--referrer-db`, `[lists] referrer_db`): Matomo's and
+    /// Snowplow's YAML lists, below the built-in lists.
+    public var referrerDatabases: [String] = []
+    /// Bot databases to load (`--bot-db`, `[lists] bot_db`): device-detector's bots.yml.
+    public var botDatabases: [String] = []
     /// Where `extraSources` / `extraBots` came from, for error messages.
     public var configOrigin = "config"
     /// CRM exports and how to read and join them.
@@ -78,6 +83,8 @@ public struct IngestOptions: Sendable {
         costs = c.costs
         if let f = c.secretFile { secretFile = f.hasPrefix("/") ? f : dir.appendingPathComponent(f).path }
         if let f = c.state { statePath = f.hasPrefix("/") ? f : dir.appendingPathComponent(f).path }
+        referrerDatabases = c.referrerDatabases.map { $0.hasPrefix("/") ? $0 : dir.appendingPathComponent($0).path }
+        botDatabases = c.botDatabases.map { $0.hasPrefix("/") ? $0 : dir.appendingPathComponent($0).path }
     }
 
     /// The effective settings in config-file form (`--print-config`).
@@ -104,6 +111,8 @@ public struct IngestOptions: Sendable {
         c.costs = costs
         c.secretFile = secretFile
         c.state = statePath
+        c.referrerDatabases = referrerDatabases
+        c.botDatabases = botDatabases
         return c
     }
 }

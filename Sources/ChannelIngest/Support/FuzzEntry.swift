@@ -130,6 +130,25 @@ public enum FuzzEntry {
         _ = try? CRMExport.read(settings, zone: .utc)
     }
 
+    /// A `--referrer-db` or `--bot-db` file (as each of the known kinds), and every line of it
+    /// as a bot regex through the literal prefilter.
+    public static func lists(_ data: UnsafeRawBufferPointer) {
+        let text = String(decoding: Array(data), as: UTF8.self)
+        for name in ["SearchEngines.yml", "Socials.yml", "AIAssistants.yml", "referers.yml"] {
+            if let db = try? ReferrerDatabase(text: text, path: name) {
+                let lists = SourceLists()
+                _ = try? lists.add(database: db)
+                _ = lists.lookup(host: "www.example.com", path: "/search")
+                _ = lists.category(ofSource: "example")
+            }
+        }
+        if let db = try? BotDatabase(text: text, path: "bots.yml") {
+            _ = db.firstMatch("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+            _ = db.firstMatch(text)
+        }
+        for line in text.split(separator: "\n").prefix(64) { _ = RegexLiterals.required(String(line)) }
+    }
+
     /// A config file.
     public static func config(_ data: UnsafeRawBufferPointer) {
         let text = String(decoding: Array(data), as: UTF8.self)

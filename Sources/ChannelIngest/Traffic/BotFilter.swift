@@ -22,6 +22,9 @@ public final class BotFilter: @unchecked Sendable {
     private let osTokens: [[UInt8]] = BotFilter.osNames.map { Array($0.utf8) }
 
     public var patternCount: Int { patterns.count }
+    /// Loaded bot databases (`--bot-db`), asked after the patterns above; and for each of
+    /// their entries the family it counts under.
+    private var databases: [(db: BotDatabase, families: [Int32])] = []
 
     /// A list in the file syntax; `origin` names a line for `explain` (`bots.txt:12`).
     public init(text: String, origin: (Int) -> String = { "line \($0)" }) throws {
@@ -79,6 +82,18 @@ public final class BotFilter: @unchecked Sendable {
         return filter
     }
 
+    /// Adds a loaded bot database below the built-in patterns and the config's: a User-Agent
+    /// none of those name is a bot when one of its regexes matches.
+    public func add(database db: BotDatabase) {
+        let families = db.entries.map { e -> Int32 in
+            let name = BotDatabase.family(ofCategory: e.category)
+            if let i = self.families.firstIndex(of: name) { return Int32(i) }
+            self.families.append(name)
+            return Int32(self.families.count - 1)
+        }
+        databases.append((db, families))
+    }
+
     /// Why a User-Agent is or is not a bot.
     public enum Reason: Equatable, Sendable {
         /// Empty, or `-`.
@@ -94,7 +109,7 @@ public final class BotFilter: @unchecked Sendable {
     }
 
     private enum Match {
-        case empty, exception(Int), pattern(Int), structure, browser
+        case empty, exception(Int), pattern(Int), loaded(db: Int, entry: Int), structure, browser
     }
 
     /// The one scan both `classify` and `explain` run.
@@ -110,6 +125,12 @@ public final class BotFilter: @unchecked Sendable {
             }
             if let e = exceptions.firstIndex(where: contains) { return .exception(e) }
             if let p = patterns.firstIndex(where: { contains($0.bytes) }) { return .pattern(p) }
+            if !databases.isEmpty {
+                let text = String(decoding: UnsafeRawBufferPointer(start: ua.base, count: ua.count), as: UTF8.self)
+                for (d, db) in databases.enumerated() {
+                    if let e = db.db.firstMatch(text, lowercased: buf) { return .loaded(db: d, entry: e) }
+                }
+            }
             if !buf.contains(0x28) && !osTokens.contains(where: contains) { return .structure }
             return .browser
         }
@@ -122,6 +143,7 @@ public final class BotFilter: @unchecked Sendable {
         case .empty: return 0
         case .exception, .browser: return nil
         case .pattern(let p): return patterns[p].family
+        case .loaded(let d, let e): return databases[d].families[e]
         case .structure: return Int32(families.firstIndex(of: BotFilter.unlistedFamily)!)
         }
     }
@@ -134,6 +156,9 @@ public final class BotFilter: @unchecked Sendable {
         case .empty: return (family, .empty)
         case .exception(let e): return (family, .exception(pattern: String(decoding: exceptions[e], as: UTF8.self), origin: exceptionOrigins[e]))
         case .pattern(let p): return (family, .pattern(pattern: String(decoding: patterns[p].bytes, as: UTF8.self), origin: patternOrigins[p]))
+        case .loaded(let d, let e):
+            let db = databases[d].db, entry = db.entries[e]
+            return (family, .pattern(pattern: entry.regex, origin: "\(db.fileName):\(entry.line), \(entry.name)"))
         case .structure: return (family, .structure)
         case .browser:
             let lower = ua.lowercased()
