@@ -21,9 +21,15 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Intel ISA-L's inflate (`apt-get install libisal-dev`), the default gzip reader.
+        .systemLibrary(
+            name: "CISAL",
+            path: "Sources/CISAL",
+            providers: [.apt(["libisal-dev"])]
+        ),
         .target(
             name: "ChannelIngest",
-            dependencies: ["CZlib", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["CZlib", "CISAL", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Mustache", package: "swift-mustache"), .product(name: "Yams", package: "Yams")],
             resources: [.copy("Channels/Lists"), .copy("Traffic/BotList"), .copy("Reports/Templates")],
             // Dynamic exclusivity checks cost ~5 % on the per-line path; the pipeline's state is

@@ -109,6 +109,9 @@ extension Ingest {
         @Flag(name: .customLong("no-html"), help: "Write the CSV tables and summary.json only, no report.html.")
         var noHTML = false
 
+        @Option(name: .customLong("inflate"), help: ArgumentHelp("The gzip library: isal (Intel ISA-L, the default, ~5× zlib's speed) or zlib (the reference).", valueName: "library"))
+        var inflate: String?
+
         @Option(name: .customLong("referrer-db"), help: ArgumentHelp("Load a referrer list: Matomo's SearchEngines.yml, Socials.yml or AIAssistants.yml, or Snowplow's referers.yml. Repeatable; never overrides the built-in lists.", valueName: "file"))
         var referrerDBs: [String] = []
 
@@ -119,6 +122,9 @@ extension Ingest {
         var aiChannel = false
 
         func validate() throws {
+            if let inflate, InflateLibrary(rawValue: inflate) == nil {
+                throw ValidationError("--inflate \(inflate): use \(InflateLibrary.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
             if let format, format != "auto" && LogFormat(name: format) == nil {
                 throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -165,6 +171,7 @@ extension Ingest {
             if aiChannel { o.aiChannel = true }
             if !referrerDBs.isEmpty { o.referrerDatabases = referrerDBs }
             if !botDBs.isEmpty { o.botDatabases = botDBs }
+            if let inflate { o.inflate = InflateLibrary(rawValue: inflate)! }
             return o
         }
 

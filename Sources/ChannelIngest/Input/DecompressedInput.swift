@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// Reads one input (a file or stdin) and yields its decompressed bytes.
@@ -6,7 +5,8 @@ import Foundation
 /// Gzip is chosen by the magic bytes `1f 8b`, never by the file name, so a rotated
 /// `access.log.1` that is plain text and an `access.log.2.gz` are both read correctly.
 /// Concatenated gzip members (what `cat a.gz b.gz` or pigz produce) are read to the end.
-/// Damaged input is read up to the damage and described in `damage`.
+/// Damaged input is read up to the damage and described in `damage`. The members are
+/// inflated by ISA-L, or by zlib (`InflateLibrary`); both read every input to the same bytes.
 public final class DecompressedInput {
     public let name: String
     public private(set) var isGzip = false
@@ -25,15 +25,16 @@ public final class DecompressedInput {
     private var inStart = 0
     private var inEnd = 0
     private var eof = false
-    private var stream = z_stream()
-    private var streamOpen = false
+    public let library: InflateLibrary
+    private var inflater: Inflater?
     private var finished = false
     /// True once at least one member ended cleanly and we are between members.
     private var betweenMembers = false
 
     /// Opens `path` (`-` for standard input).
-    public init(path: String) throws {
+    public init(path: String, inflate library: InflateLibrary = .standard) throws {
         name = path
+        self.library = library
         if path == "-" {
             fd = 0
             ownsFD = false
@@ -61,20 +62,13 @@ public final class DecompressedInput {
     }
 
     deinit {
-        if streamOpen { inflateEnd(&stream) }
         if ownsFD { close(fd) }
         inBuffer.deallocate()
     }
 
     private func startMember() throws {
-        if streamOpen {
-            inflateReset(&stream)
-        } else {
-            stream = z_stream()
-            let rc = czlib_inflate_init_gzip(&stream)
-            guard rc == Z_OK else { throw IngestError.unusableInput("zlib could not start (\(rc))") }
-            streamOpen = true
-        }
+        if inflater == nil { inflater = makeInflater(library) }
+        try inflater!.startMember()
     }
 
     /// Moves unread input to the front and reads more from the file.
@@ -199,19 +193,12 @@ public final class DecompressedInput {
                     break
                 }
             }
-            let availIn = inEnd - inStart
-            stream.next_in = inBuffer + inStart
-            stream.avail_in = UInt32(availIn)
-            stream.next_out = dest + produced
-            stream.avail_out = UInt32(capacity - produced)
-            let rc = inflate(&stream, Z_NO_FLUSH)
-            let consumed = availIn - Int(stream.avail_in)
-            let out = (capacity - produced) - Int(stream.avail_out)
+            let (consumed, out, step) = inflater!.inflate(inBuffer + inStart, inEnd - inStart, dest + produced, capacity - produced)
             inStart += consumed
             compressedOffset += consumed
             produced += out
-            switch rc {
-            case Z_OK, Z_BUF_ERROR:
+            switch step {
+            case .progress:
                 if consumed == 0 && out == 0 {
                     if inStart == inEnd && eof {
                         damage = InputDamage(kind: .truncated, offset: compressedOffset,
@@ -225,10 +212,9 @@ public final class DecompressedInput {
                         return produced
                     }
                 }
-            case Z_STREAM_END:
+            case .memberEnd:
                 betweenMembers = true
-            default:
-                let msg = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
+            case .failed(let msg):
                 damage = InputDamage(kind: .corrupt, offset: compressedOffset, detail: msg)
                 finished = true
             }

@@ -139,10 +139,12 @@ public final class IngestJob {
                 if nightly != nil {
                     stats.warnings.append("\(path == "-" ? "standard input" : path) is not a file: --state can't remember how far it was read, so all of it is read every run")
                 }
-                pending.append(InputFile(path: path, format: options.format, setup: options.formatSetup, firstTime: nil, window: options.reorderWindow, detected: options.format != nil))
+                let file = InputFile(path: path, format: options.format, setup: options.formatSetup, firstTime: nil, window: options.reorderWindow, detected: options.format != nil)
+                file.inflate = options.inflate
+                pending.append(file)
                 continue
             }
-            let peek = try FilePeek.peek(path: path, forced: options.format, setup: options.formatSetup)
+            let peek = try FilePeek.peek(path: path, forced: options.format, setup: options.formatSetup, inflate: options.inflate)
             var ledger: InputFile.Ledger?
             if let state = nightly, !peek.isEmpty {
                 let (skip, l) = try state.ledgerEntry(path: path, peek: peek, format: peek.format)
@@ -156,6 +158,7 @@ public final class IngestJob {
                 undetected.append((path, peek.firstLine, peek.whyNoneFits))
             }
             let file = InputFile(path: path, format: peek.format, setup: options.formatSetup, firstTime: peek.firstTime, window: options.reorderWindow)
+            file.inflate = options.inflate
             if let ledger {
                 file.ledger = ledger
                 if case .resume(_, let at) = ledger.decision { file.resumeAt = at }

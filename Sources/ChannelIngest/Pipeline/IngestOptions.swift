@@ -19,6 +19,8 @@ public struct IngestOptions: Sendable {
     public var json = false
     /// Write `report.html` beside the tables (`--no-html` turns it off).
     public var writesHTML = true
+    /// Which library inflates gzip input (`--inflate`): ISA-L, or zlib as the reference.
+    public var inflate = InflateLibrary.standard
     /// The opt-in AI Assistants channel (`--ai-channel`, `ai_channel`).
     public var aiChannel = false
     public var excludedPathPrefixes: [String] = []

@@ -15,6 +15,8 @@ final class InputFile {
     var progress: TimeProgress
 
     let setup: FormatSetup
+    /// Which library inflates it (`--inflate`).
+    var inflate = InflateLibrary.standard
 
     init(path: String, format: LogFormat?, setup: FormatSetup, firstTime: Int64?, window: Int64, detected: Bool = true) {
         self.path = path
@@ -38,7 +40,7 @@ final class InputFile {
 
     /// Opens the file for streaming.
     func start() throws {
-        let input = try DecompressedInput(path: path)
+        let input = try DecompressedInput(path: path, inflate: inflate)
         input.skip(resumeAt)
         input.limit = stopAt
         // The reader thread parses with the file's format, or detects it (stdin, pipes).
@@ -62,8 +64,8 @@ struct FilePeek {
     var whyNoneFits = ""
 
     /// Reads up to 256 KiB of decompressed text from `path`.
-    static func peek(path: String, forced: LogFormat?, setup: FormatSetup) throws -> FilePeek {
-        let input = try DecompressedInput(path: path)
+    static func peek(path: String, forced: LogFormat?, setup: FormatSetup, inflate: InflateLibrary = .standard) throws -> FilePeek {
+        let input = try DecompressedInput(path: path, inflate: inflate)
         let cap = 256 * 1024
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
         defer { buf.deallocate() }

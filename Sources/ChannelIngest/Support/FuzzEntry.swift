@@ -67,22 +67,40 @@ public enum FuzzEntry {
         lines(formats[Int(data[0]) % formats.count], UnsafeRawBufferPointer(rebasing: data.dropFirst()))
     }
 
-    /// The bytes as a file: decompressed (gzip chosen by magic, members, damage) to the end.
+    /// The bytes as a file: decompressed (gzip chosen by magic, members, damage) to the end,
+    /// by ISA-L and by zlib. Where neither finds damage both must give the same bytes; where
+    /// one does, what each read must be a prefix of the other's (they may stop a few bytes
+    /// apart inside a damaged block). Anything else stops the fuzzer.
     public static func gzip(_ data: UnsafeRawBufferPointer) {
         let path = NSTemporaryDirectory() + "ingest-fuzz-\(getpid()).gz"
         FileManager.default.createFile(atPath: path, contents: Data(data))
         defer { unlink(path) }
-        guard let input = try? DecompressedInput(path: path) else { return }
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
-        defer { buffer.deallocate() }
-        var total = 0
-        // A bomb is read in bounded memory; stop after 64 MiB so one input stays quick.
-        while total < 64 << 20 {
-            let n = input.read(into: buffer, capacity: 1 << 16)
-            if n == 0 { break }
-            total += n
+        func readAll(_ library: InflateLibrary) -> (bytes: [UInt8], damage: InputDamage?, capped: Bool)? {
+            guard let input = try? DecompressedInput(path: path, inflate: library) else { return nil }
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+            defer { buffer.deallocate() }
+            var kept: [UInt8] = []
+            var total = 0
+            // A bomb is read in bounded memory; stop after 64 MiB so one input stays quick, and
+            // keep the first 4 MiB to compare.
+            while total < 64 << 20 {
+                let n = input.read(into: buffer, capacity: 1 << 16)
+                if n == 0 { break }
+                if kept.count < 4 << 20 { kept.append(contentsOf: UnsafeBufferPointer(start: buffer, count: min(n, (4 << 20) - kept.count))) }
+                total += n
+            }
+            _ = input.damage?.message
+            return (kept, input.damage, total >= 64 << 20)
         }
-        _ = input.damage?.message
+        guard let isal = readAll(.isal), let zlib = readAll(.zlib) else { return }
+        if isal.damage == nil && zlib.damage == nil {
+            precondition(isal.bytes == zlib.bytes, "ISA-L and zlib read different bytes from an undamaged input")
+        } else {
+            let (short, long) = isal.bytes.count <= zlib.bytes.count ? (isal.bytes, zlib.bytes) : (zlib.bytes, isal.bytes)
+            precondition(long.starts(with: short), "ISA-L and zlib read different bytes before the damage")
+            precondition((isal.damage != nil && zlib.damage != nil) || isal.capped || zlib.capped,
+                         "one library found damage the other did not: \(isal.damage?.message ?? "none") / \(zlib.damage?.message ?? "none")")
+        }
     }
 
     /// URLs, queries, referrers, cookies: every scanner that reads a URL's parts.
