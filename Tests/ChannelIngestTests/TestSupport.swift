@@ -15,13 +15,15 @@ final class TempDir {
 
     @discardableResult
     func write(_ name: String, _ text: String) -> String {
-        try! Data(text.utf8).write(to: url.appendingPathComponent(name))
-        return path(name)
+        write(name, bytes: Array(text.utf8))
     }
 
+    /// Writes `name` (a path below the directory; its folders are made).
     @discardableResult
     func write(_ name: String, bytes: [UInt8]) -> String {
-        try! Data(bytes).write(to: url.appendingPathComponent(name))
+        let file = url.appendingPathComponent(name)
+        try! FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try! Data(bytes).write(to: file)
         return path(name)
     }
 }

@@ -21,7 +21,9 @@ public final class DecompressedInput {
     private var fd: Int32
     private let ownsFD: Bool
     private let inBuffer: UnsafeMutablePointer<UInt8>
-    private let inCapacity = 1 << 18
+    /// 256 KiB, or the file's size when smaller: thousands of small files each get a buffer
+    /// of their own size, not a fresh 256 KiB mapping to fault in and return.
+    private let inCapacity: Int
     private var inStart = 0
     private var inEnd = 0
     private var eof = false
@@ -53,6 +55,7 @@ public final class DecompressedInput {
                 if (st.st_mode & S_IFMT) == S_IFREG { fileSize = Int(st.st_size) }
             }
         }
+        inCapacity = fileSize.map { min(1 << 18, max(4096, $0 + 1)) } ?? 1 << 18
         inBuffer = .allocate(capacity: inCapacity)
         fillInput()
         if inEnd - inStart >= 2 && inBuffer[inStart] == 0x1F && inBuffer[inStart + 1] == 0x8B {

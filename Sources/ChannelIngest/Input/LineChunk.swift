@@ -39,6 +39,16 @@ public final class LineChunk {
 
     deinit { storage.deallocate() }
 
+    /// Empties the chunk for reuse.
+    func reset() {
+        count = 0
+        parsedEnd = 0
+        arena.reset()
+        oversizedLinesBefore.removeAll(keepingCapacity: true)
+        parsed.removeAll(keepingCapacity: true)
+        detection = .notRun
+    }
+
     /// Calls `body` for every line (without `\n`, and without a `\r` before it), and
     /// `oversized` instead for a line longer than `LineReader.maxLineLength`.
     @inline(__always)
@@ -67,5 +77,30 @@ public final class LineChunk {
             p = nl < end ? nl + 1 : end
         }
         return p - UnsafePointer(storage)
+    }
+}
+
+/// Chunks outlive the reader of one file. Each reader works with a few 2 MiB chunks; made fresh
+/// for every file, a run over thousands of small CDN files spent more time faulting in new pages
+/// (and returning them) than reading: 2,000 files of 500 lines took 0.44 s of system time. The
+/// pool keeps at most `limit` chunks, so memory stays what the busiest moment needed.
+enum ChunkPool {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var chunks: [LineChunk] = []
+    static let limit = 16
+
+    static func take() -> LineChunk {
+        lock.lock()
+        defer { lock.unlock() }
+        return chunks.popLast() ?? LineChunk(capacity: LineReader.chunkSize)
+    }
+
+    static func give(_ returned: [LineChunk]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for c in returned where chunks.count < limit {
+            c.reset()
+            chunks.append(c)
+        }
     }
 }

@@ -25,6 +25,9 @@ public final class LineReader {
     private var free: [LineChunk] = []
     private var done = false
     private var cancelled = false
+    /// Whether the consumer has started taking this input's chunks (a file started ahead of
+    /// its turn has none waiting for it: its reader parses everything meanwhile).
+    private var consuming = false
 
     /// The format lines are parsed with; with none, every line is recorded as malformed.
     private var format: LogFormat?
@@ -43,8 +46,10 @@ public final class LineReader {
         self.setup = setup
         self.detect = detect
         self.shareParsing = shareParsing
-        for _ in 0..<queueDepth { free.append(LineChunk(capacity: LineReader.chunkSize)) }
+        for _ in 0..<queueDepth { free.append(ChunkPool.take()) }
     }
+
+    deinit { ChunkPool.give(free + ready) }
 
     /// Starts the reader thread.
     public func start() {
@@ -60,6 +65,7 @@ public final class LineReader {
     public func next() -> LineChunk? {
         condition.lock()
         defer { condition.unlock() }
+        consuming = true
         while ready.isEmpty && !done { condition.wait() }
         if ready.isEmpty { return nil }
         return ready.removeFirst()
@@ -79,12 +85,7 @@ public final class LineReader {
 
     /// Gives a chunk back for reuse once its lines are processed.
     public func recycle(_ chunk: LineChunk) {
-        chunk.count = 0
-        chunk.parsedEnd = 0
-        chunk.arena.reset()
-        chunk.oversizedLinesBefore.removeAll(keepingCapacity: true)
-        chunk.parsed.removeAll(keepingCapacity: true)
-        chunk.detection = .notRun
+        chunk.reset()
         condition.lock()
         free.append(chunk)
         condition.signal()
@@ -191,7 +192,7 @@ public final class LineReader {
         defer { condition.unlock() }
         // Nothing queued for the consumer: it is waiting, or will want this chunk as soon as it
         // is done with the one in hand, before this thread could have parsed it.
-        return ready.isEmpty
+        return consuming && ready.isEmpty
     }
 
     /// Fills `chunk.parsed`, one record per line in order, up to `maxLinesPerChunk` lines;

@@ -132,7 +132,8 @@ public final class IngestJob {
         var pending: [InputFile] = []
         var undetected: [(String, String, String)] = []
         var totalBytes = 0
-        for path in options.files {
+        var likely: LogFormat?
+        for path in try InputPaths.expand(options.files) {
             if path == "-" || !Self.isRegularFile(path) {
                 // stdin and pipes (`<(zcat …)`) can't be peeked and reopened: read them as they
                 // come, first, and detect their format from their first chunk.
@@ -144,7 +145,8 @@ public final class IngestJob {
                 pending.append(file)
                 continue
             }
-            let peek = try FilePeek.peek(path: path, forced: options.format, setup: options.formatSetup, inflate: options.inflate)
+            let peek = try FilePeek.peek(path: path, forced: options.format, setup: options.formatSetup, inflate: options.inflate, likely: likely)
+            likely = peek.format ?? likely
             var ledger: InputFile.Ledger?
             if let state = nightly, !peek.isEmpty {
                 let (skip, l) = try state.ledgerEntry(path: path, peek: peek, format: peek.format)
@@ -192,12 +194,16 @@ public final class IngestJob {
         // end) and inputs whose format is only known once read. Nightly runs count in SQLite.
         let closesDays = nightly == nil && pending.allSatisfy { $0.detected && $0.format != nil && $0.format != .ga4 }
         var nextDayCheck = Int64.min
+        // A run that stops early (an error) leaves no reader thread waiting for its consumer.
+        defer { for f in pending { f.reader?.cancel() } }
         while true {
             while next < pending.count,
                   active.isEmpty || (pending[next].firstTime ?? .min) <= active.map(\.progress.value).min()! &+ window {
                 do {
-                    willOpen?(pending[next].path)
-                    try pending[next].start()
+                    if pending[next].reader == nil {
+                        willOpen?(pending[next].path)
+                        try pending[next].start()
+                    }
                     active.append(pending[next])
                 } catch let e as IngestError {
                     // It was there when the run began (peeked): gone or unreadable since, it is
@@ -208,6 +214,14 @@ public final class IngestJob {
                                                bytes: 0, lines: 0, malformed: 0, damage: e.description))
                 }
                 next += 1
+            }
+            // The next files are started ahead (their reader threads inflate and parse while
+            // this one is merged): with thousands of small files, one after another, nothing
+            // else would keep the second core busy. Started is not merged: a file's lines are
+            // taken only once it is the one furthest behind, as before.
+            for ahead in pending[next..<min(next + Self.filesAhead, pending.count)] where ahead.reader == nil && ahead.format != nil {
+                willOpen?(ahead.path)
+                try? ahead.start()   // if it fails, opening it in its turn fails again and says why
             }
             guard let file = active.min(by: { ($0.progress.value, $0.path) < ($1.progress.value, $1.path) }) else { break }
             let reader = file.reader!
@@ -236,6 +250,9 @@ public final class IngestJob {
             }
         }
     }
+
+    /// How many files ahead of the merge are started early.
+    static let filesAhead = 2
 
     /// Copies the stages' counters into `stats` and adds the end-of-run warnings.
     func collectStats(sessionizer: Sessionizer, referrers: ReferrerClassifier) {
