@@ -112,11 +112,7 @@ extension Ingest {
         @Option(name: .customLong("inflate"), help: ArgumentHelp("The gzip library: isal (Intel ISA-L, the default, ~5× zlib's speed) or zlib (the reference).", valueName: "library"))
         var inflate: String?
 
-        @Option(name: .customLong("referrer-db"), help: ArgumentHelp("Load a referrer list: Matomo's SearchEngines.yml, Socials.yml or AIAssistants.yml, or Snowplow's referers.yml. Repeatable; never overrides the built-in lists.", valueName: "file"))
-        var referrerDBs: [String] = []
-
-        @Option(name: .customLong("bot-db"), help: ArgumentHelp("Load device-detector's bots.yml (regexes) after the built-in bot patterns. Repeatable.", valueName: "file"))
-        var botDBs: [String] = []
+        @OptionGroup var lists: ListFiles
 
         @Flag(name: .customLong("ai-channel"), help: "Add an AI Assistants channel (ChatGPT, Perplexity, Claude, Gemini, … by referrer or utm_source), tried right after Direct and Cross-network. Off: GA4's grouping.")
         var aiChannel = false
@@ -169,8 +165,7 @@ extension Ingest {
             o.json = json
             if noHTML { o.writesHTML = false }
             if aiChannel { o.aiChannel = true }
-            if !referrerDBs.isEmpty { o.referrerDatabases = referrerDBs }
-            if !botDBs.isEmpty { o.botDatabases = botDBs }
+            lists.apply(to: &o)
             if let inflate { o.inflate = InflateLibrary(rawValue: inflate)! }
             return o
         }
@@ -315,11 +310,7 @@ extension Ingest {
         @Flag(help: "Print the explanation as one JSON object (keys in the README).")
         var json = false
 
-        @Option(name: .customLong("referrer-db"), help: ArgumentHelp("Load a referrer list: Matomo's SearchEngines.yml, Socials.yml or AIAssistants.yml, or Snowplow's referers.yml. Repeatable; never overrides the built-in lists.", valueName: "file"))
-        var referrerDBs: [String] = []
-
-        @Option(name: .customLong("bot-db"), help: ArgumentHelp("Load device-detector's bots.yml (regexes) after the built-in bot patterns. Repeatable.", valueName: "file"))
-        var botDBs: [String] = []
+        @OptionGroup var lists: ListFiles
 
         @Flag(name: .customLong("ai-channel"), help: "Decide with the opt-in AI Assistants channel, as a run with --ai-channel would.")
         var aiChannel = false
@@ -330,8 +321,7 @@ extension Ingest {
                 if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
                 if !sites.isEmpty { o.siteHosts = sites }
                 if aiChannel { o.aiChannel = true }
-                if !referrerDBs.isEmpty { o.referrerDatabases = referrerDBs }
-                if !botDBs.isEmpty { o.botDatabases = botDBs }
+                lists.apply(to: &o)
                 let e = try HitExplanation.make(landing: landing, referrer: referrer, userAgent: userAgent, options: o)
                 print(json ? e.json : e.text, terminator: "")
             } catch let e as IngestError {
@@ -349,5 +339,20 @@ extension Ingest {
             }
             print("auto (the default) tries every format but json and log_format on each file's first lines.")
         }
+    }
+}
+
+/// The lists a user brings, for `run` and `explain` alike.
+struct ListFiles: ParsableArguments {
+    @Option(name: .customLong("referrer-db"), help: ArgumentHelp("Load a referrer list: Matomo's SearchEngines.yml, Socials.yml or AIAssistants.yml, or Snowplow's referers.yml. Repeatable; never overrides the built-in lists.", valueName: "file"))
+    var referrerDBs: [String] = []
+
+    @Option(name: .customLong("bot-db"), help: ArgumentHelp("Load device-detector's bots.yml (regexes) after the built-in bot patterns. Repeatable.", valueName: "file"))
+    var botDBs: [String] = []
+
+    /// Given on the command line, they replace the config's (`[lists]`).
+    func apply(to o: inout IngestOptions) {
+        if !referrerDBs.isEmpty { o.referrerDatabases = referrerDBs }
+        if !botDBs.isEmpty { o.botDatabases = botDBs }
     }
 }

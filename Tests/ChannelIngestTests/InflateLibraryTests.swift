@@ -95,6 +95,12 @@ final class InflateLibraryTests: XCTestCase {
         // Not gzip after a whole member.
         let ok = "ok\n"
         try check(gzipBytes(ok) + Array("garbage".utf8), text: ok, damage: .trailingGarbage, offset: gzipBytes(ok).count)
+        // A second member with a reserved header flag set (RFC 1952: refuse it), and one
+        // with another compression method than deflate.
+        try check(gzipBytes(ok) + [0x1F, 0x8B, 8, 0x80, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0], text: ok, damage: .corrupt,
+                  offset: gzipBytes(ok).count + 4)
+        try check(gzipBytes(ok) + [0x1F, 0x8B, 7, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0], text: ok, damage: .corrupt,
+                  offset: gzipBytes(ok).count + 4)
         // A second member whose header is cut short.
         try check(gzipBytes(ok) + [0x1F, 0x8B, 8], text: ok, damage: .truncated)
     }

@@ -206,6 +206,10 @@ final class ListDatabaseTests: XCTestCase {
         XCTAssertEqual(error("a: b\n"), "--bot-db bots.yml:1: not device-detector's bots.yml: it is not a list of {regex, name, category}")
         XCTAssertEqual(error("- regex: 'ok'\n  name: OK\n- name: 'No Regex'\n"), "--bot-db bots.yml:3: not device-detector's bots.yml: entry 2 (No Regex) has no `regex`")
         XCTAssertEqual(error("- regex: 'broken('\n  name: B\n"), "--bot-db bots.yml:1: not device-detector's bots.yml: entry 1's regex `broken(` does not compile")
+        // Two regexes that are each broken but valid side by side (the class `[-)|(?:b]`): each is
+        // checked on its own (a fuzzer find).
+        XCTAssertEqual(error("- regex: 'ok'\n  name: OK\n- regex: 'a][-'\n  name: A\n- regex: 'b]'\n  name: B\n"),
+                       "--bot-db bots.yml:3: not device-detector's bots.yml: entry 2's regex `a][-` does not compile")
         // The corpus's bot fixtures are User-Agents, not regexes: one clear line.
         let fixtures = try String(contentsOfFile: try corpus("bots/device-detector-bots-fixtures.yml"), encoding: .utf8)
         XCTAssertEqual(error(fixtures), "--bot-db bots.yml:3: not device-detector's bots.yml: entry 1 has no `regex`")

@@ -45,19 +45,12 @@ public struct ReferrerDatabase: Sendable {
     /// Reads and checks `path`. Any problem is one `IngestError` naming the file, and where the
     /// file is YAML but not one of the known lists, its first entry that does not fit.
     public static func load(path: String) throws -> ReferrerDatabase {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw IngestError.unusableInput("--referrer-db \(path): cannot read it (\(Self.reason(error)))")
-        }
-        return try ReferrerDatabase(text: text, path: path)
+        try ReferrerDatabase(text: YAMLFile.read(path, flag: "--referrer-db"), path: path)
     }
 
     public init(text: String, path: String) throws {
         self.path = path
-        let root: Node?
-        do { root = try Yams.compose(yaml: text, .basic) } catch {
-            throw IngestError.unusableInput("--referrer-db \(path): not YAML (\(YAMLProblem(error)))")
-        }
+        let root = try YAMLFile.compose(text, path: path, flag: "--referrer-db")
         let name = URL(fileURLWithPath: path).lastPathComponent
         guard let top = root?.mapping, let first = top.first else {
             throw Self.notAList(path, "it is not a mapping of names to hosts")
@@ -166,24 +159,5 @@ public struct ReferrerDatabase: Sendable {
     private static func badEntry(_ path: String, _ key: Node, _ why: String) -> IngestError {
         let at = key.mark.map { ":\($0.line)" } ?? ""
         return IngestError.unusableInput("--referrer-db \(path)\(at): not Matomo's SearchEngines.yml, Socials.yml or AIAssistants.yml nor Snowplow's referers.yml: the entry `\(key.string ?? "?")` \(why)")
-    }
-
-    static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        return (ns.userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? ns.localizedDescription
-    }
-}
-
-/// A Yams error as one short phrase with its line.
-struct YAMLProblem: CustomStringConvertible {
-    let description: String
-    init(_ error: Error) {
-        switch error as? YamlError {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            description = "line \(mark.line): \(problem)"
-        case .reader(let problem, _, _, _): description = problem
-        case .duplicatedKeysInMapping(let duplicates, _): description = "duplicate keys \(duplicates.joined(separator: ", "))"
-        default: description = "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
-        }
     }
 }

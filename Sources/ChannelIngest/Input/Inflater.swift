@@ -74,22 +74,41 @@ final class ISALInflater: Inflater {
     /// The state is ~40 KB of tables: on the heap, once per input.
     private let state = UnsafeMutablePointer<inflate_state>.allocate(capacity: 1)
 
+    /// How many of the member's first four header bytes (magic, method, flags) were looked at.
+    private var headerSeen = 4
+    private var method: UInt8 = 8
+
     init() { isal_inflate_init(state) }
     deinit { state.deallocate() }
 
     func startMember() throws {
         isal_inflate_reset(state)
         state.pointee.crc_flag = UInt32(ISAL_GZIP)
+        headerSeen = 0
     }
 
     func inflate(_ input: UnsafeMutablePointer<UInt8>, _ availIn: Int,
                  _ output: UnsafeMutablePointer<UInt8>, _ availOut: Int) -> (consumed: Int, produced: Int, step: InflateStep) {
+        // RFC 1952 says a reader must refuse a header with a reserved flag bit set, and zlib
+        // does; ISA-L reads on. Checked here, so both libraries find the same damage.
+        if headerSeen < 4 {
+            for k in headerSeen..<min(4, headerSeen + availIn) {
+                let b = input[k - headerSeen]
+                if k == 2 { method = b }
+                // zlib reads method and flags together and then judges them, method first:
+                // so do we, for the same words and the same damage offset.
+                if k == 3 && (method != 8 || b & 0xE0 != 0) {
+                    return (k - headerSeen + 1, 0, .failed(method != 8 ? "unknown compression method" : "unknown header flags set"))
+                }
+            }
+        }
         state.pointee.next_in = input
         state.pointee.avail_in = UInt32(availIn)
         state.pointee.next_out = output
         state.pointee.avail_out = UInt32(availOut)
         let rc = isal_inflate(state)
         let consumed = availIn - Int(state.pointee.avail_in), produced = availOut - Int(state.pointee.avail_out)
+        if headerSeen < 4 { headerSeen = min(4, headerSeen + consumed) }
         guard rc >= 0 else { return (consumed, produced, .failed(Self.message(rc))) }
         // ISA-L reads ahead into its bit buffer; what a finished member did not use is handed
         // back (the next member, or what follows it) by rewinding `next_in` over those bytes.

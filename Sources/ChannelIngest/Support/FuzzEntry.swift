@@ -161,8 +161,14 @@ public enum FuzzEntry {
             }
         }
         if let db = try? BotDatabase(text: text, path: "bots.yml") {
-            _ = db.firstMatch("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
-            _ = db.firstMatch(text)
+            // The literal prefilter must never change the answer: the same first entry as trying
+            // every regex in order.
+            for ua in ["Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", text] {
+                let range = NSRange(location: 0, length: (ua as NSString).length)
+                let plain = db.entries.indices.first { db.regex($0).firstMatch(in: ua, options: [], range: range) != nil }
+                let quick = db.firstMatch(ua)
+                precondition(quick == plain, "prefilter says \(quick.map(String.init) ?? "none"), the regexes say \(plain.map(String.init) ?? "none")")
+            }
         }
         for line in text.split(separator: "\n").prefix(64) { _ = RegexLiterals.required(String(line)) }
     }

@@ -3,8 +3,8 @@ import Yams
 
 /// A bot list a user brings (`--bot-db FILE`, `[lists] bot_db`): Matomo device-detector's
 /// `regexes/bots.yml`, a list of `{regex, name, category, …}`. Read once with Yams; every
-/// regex is checked at load and compiled once, when a User-Agent first needs it. A regex search per entry and User-Agent would cost ~0.4 ms for a
-/// thousand entries (Foundation's ICU regexes), too much for logs with many distinct agents; so
+/// regex is compiled at load (a bad one is an error before the run starts). A regex search per
+/// entry and User-Agent would cost ~0.4 ms for a thousand entries (Foundation's ICU regexes), too much for logs with many distinct agents; so
 /// each regex's required literals (`RegexLiterals`) are indexed by their first two bytes, one
 /// scan of the User-Agent finds the entries that can match, and only those run their regex.
 /// The few entries without a usable literal run as one alternation. `BotFilter` asks it after
@@ -21,8 +21,8 @@ public final class BotDatabase: @unchecked Sendable {
 
     public let path: String
     public private(set) var entries: [Entry] = []
-    /// Each entry's regex, compiled the first time a User-Agent needs it.
-    private var compiled: [NSRegularExpression?] = []
+    /// Each entry's regex, compiled at load.
+    private var compiled: [NSRegularExpression] = []
     /// The literals (lowercased bytes) and their entry; chained by their first two bytes.
     private var literals: [[UInt8]] = []
     private var literalEntry: [Int32] = []
@@ -41,19 +41,12 @@ public final class BotDatabase: @unchecked Sendable {
     static func anchored(_ regex: String) -> String { "(?:^|[^a-z0-9_-]|[^a-z0-9-]_|sprd-|mz-)(?:\(regex))" }
 
     public static func load(path: String) throws -> BotDatabase {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw IngestError.unusableInput("--bot-db \(path): cannot read it (\(ReferrerDatabase.reason(error)))")
-        }
-        return try BotDatabase(text: text, path: path)
+        try BotDatabase(text: YAMLFile.read(path, flag: "--bot-db"), path: path)
     }
 
     public init(text: String, path: String) throws {
         self.path = path
-        let root: Node?
-        do { root = try Yams.compose(yaml: text, .basic) } catch {
-            throw IngestError.unusableInput("--bot-db \(path): not YAML (\(YAMLProblem(error)))")
-        }
+        let root = try YAMLFile.compose(text, path: path, flag: "--bot-db")
         func bad(_ node: Node?, _ why: String) -> IngestError {
             IngestError.unusableInput("--bot-db \(path)\(node?.mark.map { ":\($0.line)" } ?? ""): not device-detector's bots.yml: \(why)")
         }
@@ -66,16 +59,13 @@ public final class BotDatabase: @unchecked Sendable {
             entries.append(Entry(regex: regex, name: map["name"]?.string ?? "", category: map["category"]?.string ?? "",
                                  line: item.mark?.line ?? 0))
         }
-        compiled = Array(repeating: nil, count: entries.count)
-        // Every regex is checked now, so a bad one is an error at start, not in the middle of a
-        // run: all at once as one alternation (~10× faster than one by one), and one by one only
-        // to name the entry when that fails.
-        let all = entries.map { "(?:\($0.regex))" }.joined(separator: "|")
-        if (try? NSRegularExpression(pattern: Self.anchored(all), options: [.caseInsensitive])) == nil {
-            for (i, e) in entries.enumerated() {
-                do { compiled[i] = try NSRegularExpression(pattern: Self.anchored(e.regex), options: [.caseInsensitive]) } catch {
-                    throw bad(items[i], "entry \(i + 1)'s regex `\(e.regex)` does not compile")
-                }
+        // Every regex is compiled now, one by one, so a bad one is an error at start that names
+        // its entry, not a failure in the middle of a run. (Checking them as one alternation is
+        // ~10× faster but unsound: `a[-` and `b]` join into a valid `(?:a[-)|(?:b])`.)
+        compiled.reserveCapacity(entries.count)
+        for (i, e) in entries.enumerated() {
+            do { compiled.append(try NSRegularExpression(pattern: Self.anchored(e.regex), options: [.caseInsensitive])) } catch {
+                throw bad(items[i], "entry \(i + 1)'s regex `\(e.regex)` does not compile")
             }
         }
         for (i, e) in entries.enumerated() {
@@ -89,7 +79,9 @@ public final class BotDatabase: @unchecked Sendable {
                 heads[key] = Int32(literals.count - 1)
             }
         }
-        if !unfiltered.isEmpty {
+        // The alternation is only a quick "none of them" test; a back-reference would count its
+        // groups differently there, so with one the entries are simply tried one by one.
+        if !unfiltered.isEmpty, !unfiltered.contains(where: { Self.hasBackReference(entries[$0].regex) }) {
             unfilteredAny = try? NSRegularExpression(pattern: Self.anchored(unfiltered.map { "(?:\(entries[$0].regex))" }.joined(separator: "|")),
                                                      options: [.caseInsensitive])
         }
@@ -113,7 +105,9 @@ public final class BotDatabase: @unchecked Sendable {
             }
         }
         let range = NSRange(location: 0, length: (ua as NSString).length)
-        if let unfilteredAny, unfilteredAny.firstMatch(in: ua, options: [], range: range) != nil { candidates += unfiltered }
+        if !unfiltered.isEmpty, unfilteredAny.map({ $0.firstMatch(in: ua, options: [], range: range) != nil }) ?? true {
+            candidates += unfiltered
+        }
         guard !candidates.isEmpty else { return nil }
         candidates.sort()
         var last = -1
@@ -124,13 +118,19 @@ public final class BotDatabase: @unchecked Sendable {
         return nil
     }
 
-    /// Entry `i`'s regex (checked at load, so it compiles).
-    func regex(_ i: Int) -> NSRegularExpression {
-        if let r = compiled[i] { return r }
-        let r = try! NSRegularExpression(pattern: Self.anchored(entries[i].regex), options: [.caseInsensitive])
-        compiled[i] = r
-        return r
+    /// Whether `regex` has `\1`…`\9` or `\k<name>` anywhere (inside a class too:
+    /// erring on the safe side; an escaped backslash is skipped).
+    static func hasBackReference(_ regex: String) -> Bool {
+        var it = regex.utf8.makeIterator()
+        while let c = it.next() {
+            guard c == UInt8(ascii: "\\"), let n = it.next() else { continue }
+            if (n >= UInt8(ascii: "1") && n <= UInt8(ascii: "9")) || n == UInt8(ascii: "k") { return true }
+        }
+        return false
     }
+
+    /// Entry `i`'s regex.
+    func regex(_ i: Int) -> NSRegularExpression { compiled[i] }
 
     /// `firstMatch` for a String (tests, tools).
     public func firstMatch(_ ua: String) -> Int? {
