@@ -4,9 +4,10 @@ import Yams
 /// A bot list a user brings (`--bot-db FILE`, `[lists] bot_db`): Matomo device-detector's
 /// `regexes/bots.yml`, a list of `{regex, name, category, …}`. Read once with Yams; every
 /// regex is compiled at load (a bad one is an error before the run starts). A regex search per
-/// entry and User-Agent would cost ~0.4 ms for a thousand entries (Foundation's ICU regexes), too much for logs with many distinct agents; so
-/// each regex's required literals (`RegexLiterals`) are indexed by their first two bytes, one
-/// scan of the User-Agent finds the entries that can match, and only those run their regex.
+/// entry and User-Agent would cost ~0.4 ms for a thousand entries (Foundation's ICU regexes),
+/// too much for logs with many distinct agents; so each regex's required literals
+/// (`RegexLiterals`) are indexed by their first two bytes, one scan of the User-Agent finds the
+/// entries that can match, and only those run their regex.
 /// The few entries without a usable literal run as one alternation. `BotFilter` asks it after
 /// its own patterns, once per distinct User-Agent (`BotVerdicts` caches the answer).
 public final class BotDatabase: @unchecked Sendable {

@@ -116,8 +116,8 @@ struct ChartView {
 }
 
 // Each view names its fields for the template engine. Without this the engine finds a field by
-// reflection (`Mirror`), once per tag and mark: a third of a 200,000-line run's instructions
-// went to rendering the page that way (callgrind). A nil optional answers nil, as a
+// reflection (`Mirror`), once per tag and mark: a third of a small run's instructions went to
+// rendering the page that way (callgrind; a tenth of a 200,000-line run's). A nil optional answers nil, as a
 // reflected one does, so a section over it is skipped the same way.
 
 extension PageView: MustacheParent {
