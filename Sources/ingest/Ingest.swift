@@ -8,7 +8,7 @@ import Foundation
 enum Main {
     static func main() {
         do {
-            var command = try Ingest.parseAsRoot()
+            var command = try ManyInputs.parse(Array(CommandLine.arguments.dropFirst()))
             try command.run()
         } catch let code as ExitCode {
             exit(code.rawValue)

@@ -218,3 +218,51 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests {
+    /// `summary.json` is written by `JSONEncoder` (`JSONValue`); `JSONSerialization`, which
+    /// wrote it before, gives the same bytes: on the fixtures' run, and on strings with every
+    /// kind of character a malformed line's sample can hold.
+    func testSummaryWritersAgree() throws {
+        func serialized(_ o: [String: Any]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+                   as: UTF8.self) + "\n"
+        }
+        let logs = Self.root.appendingPathComponent("fixtures/logs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
+        let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
+        let job = try runJob([], configure: {
+            $0 = IngestOptions(config: config, origin: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
+            $0.files = files
+            $0.quiet = true
+        })
+        let document = SummaryJSON.document(job: job)
+        // The input list encodes itself; JSONSerialization gets it as plain objects.
+        var plain = document
+        plain["inputs"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(XCTUnwrap(document["inputs"] as? JSONValue)))
+        XCTAssertEqual((plain["inputs"] as? [Any])?.count, files.count)
+        XCTAssertEqual(JSONValue.render(document), try serialized(plain))
+        // An input read before, and a damaged one, with the keys only they have.
+        let special = [IngestJob.InputSummary(file: "a.gz", format: "combined", bytes: 10, lines: 2, malformed: 1, damage: "truncated at byte 7"),
+                       IngestJob.InputSummary(file: "b.log", format: "w3c", bytes: 5, lines: 0, malformed: 0, resumedAt: 4, alreadyRead: true)]
+        XCTAssertEqual(JSONValue.render(["inputs": JSONValue.encodable(special)]), try serialized(["inputs": [
+            ["file": "a.gz", "format": "combined", "bytes": 10, "lines": 2, "malformed": 1, "damage": "truncated at byte 7"],
+            ["file": "b.log", "format": "w3c", "bytes": 5, "lines": 0, "malformed": 0, "resumed_at_byte": 4, "already_read": true],
+        ]]))
+
+        let strings = ["plain", "quote \" backslash \\ slash / tab \t newline \n return \r", "\u{0}\u{1}\u{1F}\u{7F}",
+                       "é ü ß 中文 🙂", "\u{2028}\u{2029}\u{FEFF}", "\u{FFFD}", "", "=1+1", "</script><b>"]
+        let hostile: [String: Any] = [
+            "strings": strings, "by_key": Dictionary(uniqueKeysWithValues: strings.enumerated().map { ("k\($0.offset)_\($0.element)", $0.element) }),
+            "numbers": [0, -1, Int.max, Int.min] as [Any], "doubles": [0.1, 4.318, 1e-7, 12_345_678.9, -0.5, 100.0] as [Any],
+            "null": NSNull(), "flags": [true, false], "empty_list": [Any](), "empty_object": [String: Any](),
+            "bot_hits": 1, "botx": 2, "bot": 3, "b_a": 4, "ba": 5, "a_": 8, "a": 9,
+        ]
+        XCTAssertEqual(JSONValue.render(hostile), try serialized(hostile))
+        // Keys are sorted by their bytes, where JSONSerialization ignored case and put `_`
+        // before digits; summary.json's keys are lowercase words joined by `_`, where the two
+        // orders agree. `B` and `a1` are where they part.
+        XCTAssertEqual(JSONValue.render(["B": 1, "a": 2, "a1": 3, "a_": 4]),
+                       "{\n  \"B\" : 1,\n  \"a\" : 2,\n  \"a1\" : 3,\n  \"a_\" : 4\n}\n")
+    }
+}

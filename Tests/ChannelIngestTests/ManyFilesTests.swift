@@ -22,6 +22,11 @@ final class ManyFilesTests: XCTestCase {
         XCTAssertEqual(try InputPaths.expand(["-", root + "/a.log.gz"]), ["-", root + "/a.log.gz"])
         XCTAssertEqual(try InputPaths.expand([root + "/missing.log"]), [root + "/missing.log"])   // opening it reports it
         XCTAssertThrowsError(try InputPaths.expand([root + "/b/*.gz"])) { XCTAssertEqual("\($0)", "no file matches \(root)/b/*.gz") }
+        // A link to a file is that file; a linked directory is not walked into (no loops).
+        _ = dir.write("l/real.log", "x\n")
+        try FileManager.default.createSymbolicLink(atPath: root + "/l/link.log", withDestinationPath: root + "/l/real.log")
+        try FileManager.default.createSymbolicLink(atPath: root + "/l/loop", withDestinationPath: root + "/l")
+        XCTAssertEqual(try InputPaths.expand([root + "/l"]), [root + "/l/link.log", root + "/l/real.log"])
         _ = dir.write("empty/.keep", "")
         XCTAssertThrowsError(try InputPaths.expand([root + "/empty"])) { XCTAssertEqual("\($0)", "the directory \(root)/empty holds no files") }
     }
@@ -96,5 +101,71 @@ private extension Array where Element == [UInt8] {
             return ByteSpan(base: p, count: bytes.count)
         }
         try body(spans)
+    }
+}
+
+extension ManyFilesTests {
+    /// 120 files named on the command line (ArgumentParser is helped past its quadratic cost
+    /// there, `ManyInputs`): around options, after `--`, and after an option's value, the
+    /// binary reads every file once and writes the tables of the library's run over them.
+    func testManyFilesOnTheCommandLine() throws {
+        func interleaved(_ files: [String], _ out: String) -> [String] {
+            var arguments: [String] = []
+            arguments.append(contentsOf: files[..<40])
+            arguments.append(contentsOf: ["--site", "example.com", "--quiet"])
+            arguments.append(contentsOf: files[40..<80])
+            arguments.append(contentsOf: ["--out", out])
+            arguments.append(contentsOf: files[80...])
+            return arguments
+        }
+        let binary = NightlyCrashTests.binary
+        guard FileManager.default.isExecutableFile(atPath: binary) else { return XCTFail("\(binary) is not built") }
+        let dir = TempDir()
+        var files: [String] = []
+        for k in 0..<120 {
+            let lines = (0..<3).map { i in
+                line("198.51.100.\(k % 20 + 1)", day0 + Int64(k * 3 + i) * 60, i == 0 && k % 4 == 0 ? "/?utm_source=news&utm_medium=email" : "/p\(i)")
+            }
+            files.append(dir.write("parts/p\(String(format: "%03d", k)).gz", bytes: gzipBytes(lines.joined(separator: "\n") + "\n")))
+        }
+        var o = IngestOptions()
+        o.siteHosts = ["example.com"]
+        o.files = [dir.url.path + "/parts"]
+        o.quiet = true
+        let job = IngestJob(options: o)
+        try job.run()
+        XCTAssertEqual(job.stats.lines, 360)
+        let expected = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats).traffic.render()
+        let commandLines: [[String]] = [
+            ["--site", "example.com", "--quiet", "--out", dir.path("a")] + files,
+            interleaved(files, dir.path("b")),
+            ["run", "--site", "example.com", "--out", dir.path("c"), "--quiet", "--"] + files,
+            ["--site=example.com", "--quiet", "--out=\(dir.path("d"))", "--max-malformed", "0.5"] + files,
+        ]
+        for (n, arguments) in commandLines.enumerated() {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = arguments
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, "command line \(n)")
+            let out = dir.path(["a", "b", "c", "d"][n])
+            XCTAssertEqual(try String(contentsOfFile: out + "/traffic.csv", encoding: .utf8), expected, "command line \(n)")
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+            XCTAssertEqual(summary["files"] as? Int, 120, "command line \(n)")
+            XCTAssertEqual(summary["lines"] as? Int, 360, "command line \(n)")
+        }
+        // An error in such a command line is ArgumentParser's own message, stand-ins unseen.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["--site", "example.com", "--nonsense"] + files
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 2)
+        XCTAssertEqual(message, "ingest: Unknown option '--nonsense'\n")
     }
 }

@@ -168,8 +168,7 @@ extension HitExplanation {
             "outcome": outcome.rawValue,
             "notes": notes,
         ]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return JSONValue.render(object)
     }
 }
 

@@ -35,6 +35,10 @@ public struct NCSAParser: Sendable {
     }
 
     public let variant: NCSAVariant
+    /// The last line's day (see `CommonLogClock`), behind a reference so that parsing stays
+    /// non-mutating: rewriting the `LineParser` enum around a mutated parser cost more per
+    /// line than the reference.
+    private let clock = CommonLogClock.Shared()
 
     public init(_ variant: NCSAVariant) { self.variant = variant }
 
@@ -61,7 +65,7 @@ public struct NCSAParser: Sendable {
         guard let client = Self.clientBefore(ByteSpan(base: s.p, count: bracket - s.p)) else { return false }
         hit.client = client
         s.p = bracket
-        guard let time = s.bracketedTime(), s.space() else { return false }
+        guard let time = s.bracketedTime(&clock.value), s.space() else { return false }
         hit.time = time
         guard let request = s.quoted(), s.space() else { return false }
         RequestLine.split(request, into: &hit)
@@ -91,7 +95,8 @@ public struct NCSAParser: Sendable {
             return "stops at %h %l %u (the client before the [time])"
         }
         s.p = bracket
-        guard s.bracketedTime() != nil, s.space() else { return "stops at [%t] (the time)" }
+        var clock = CommonLogClock()
+        guard s.bracketedTime(&clock) != nil, s.space() else { return "stops at [%t] (the time)" }
         guard s.quoted() != nil, s.space() else { return "stops at \"%r\" (the request; a raw \" inside it also stops it)" }
         guard s.integer(maxDigits: 3) != nil, s.space() || s.atEnd else { return "stops at %>s (the status)" }
         guard s.size() else { return "stops at %b (the size)" }

@@ -116,9 +116,9 @@ struct FieldScanner {
 
     /// `[…]` holding a `time_local` timestamp; returns epoch seconds.
     @inline(__always)
-    mutating func bracketedTime() -> Int64? {
+    mutating func bracketedTime(_ clock: inout CommonLogClock) -> Int64? {
         guard end - p >= 28, p.pointee == 0x5B, p[27] == 0x5D else { return nil }
-        let t = LogTime.parseCommonLog(ByteSpan(base: p + 1, count: 26))
+        let t = clock.time(p + 1)
         p += 28
         return t
     }
@@ -143,11 +143,11 @@ struct FieldScanner {
     @inline(__always)
     mutating func size() -> Bool {
         if p < end && p.pointee == 0x2D { p += 1; return p == end || p.pointee == 0x20 }
-        var n = 0
-        while p < end, p.pointee &- 0x30 < 10 {
-            n += 1
-            p += 1
-        }
+        // A local cursor: the loop then keeps it in a register.
+        var q = p
+        while q < end, q.pointee &- 0x30 < 10 { q += 1 }
+        let n = q - p
+        p = q
         guard n > 0, n <= 19 else { return false }
         return p == end || p.pointee == 0x20
     }

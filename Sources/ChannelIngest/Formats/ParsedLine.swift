@@ -15,6 +15,10 @@ public struct ParsedLine {
     }
 
     /// A field: offset from the chunk's start and length.
+    ///
+    /// A chunk and its arena are `2 * LineReader.chunkSize` bytes (the precondition in
+    /// `LineChunk.init` holds them under 2 GiB), so offsets and lengths fit 32 bits and are stored without the
+    /// overflow checks a plain `Int32(_:)` makes six times a field, ten fields a line.
     public struct Field {
         public var offset: Int32
         public var count: Int32
@@ -25,8 +29,8 @@ public struct ParsedLine {
                 offset = 0
                 count = 0
             } else {
-                offset = Int32(span.base - base)
-                count = Int32(span.count)
+                offset = Int32(truncatingIfNeeded: span.base - base)
+                count = Int32(truncatingIfNeeded: span.count)
             }
         }
 

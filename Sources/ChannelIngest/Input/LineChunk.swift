@@ -32,7 +32,9 @@ public final class LineChunk {
 
     init(capacity: Int) {
         self.capacity = capacity
-        // Rewritten values are never longer than the lines they come from.
+        // Rewritten values are never longer than the lines they come from. `ParsedLine`
+        // keeps offsets into both halves as 32-bit numbers.
+        precondition(2 * capacity <= Int(Int32.max), "a chunk's offsets must fit ParsedLine.Field")
         storage = .allocate(capacity: 2 * capacity)
         arena = ParseArena(base: storage + capacity, capacity: capacity)
     }

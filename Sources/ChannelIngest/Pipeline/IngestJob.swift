@@ -132,9 +132,14 @@ public final class IngestJob {
         var pending: [InputFile] = []
         var undetected: [(String, String, String)] = []
         var totalBytes = 0
-        var likely: LogFormat?
-        for path in try InputPaths.expand(options.files) {
-            if path == "-" || !Self.isRegularFile(path) {
+        let paths = try InputPaths.expand(options.files)
+        let isFile = paths.map { $0 != "-" && Self.isRegularFile($0) }
+        // The peeks run on every core (a CDN's day is thousands of files); what follows them —
+        // the nightly ledger, warnings, errors — goes in argument order as before.
+        var peeks = FilePeek.peekAll(paths.indices.filter { isFile[$0] }.map { paths[$0] }, forced: options.format,
+                                     setup: options.formatSetup, inflate: options.inflate)[...]
+        for (i, path) in paths.enumerated() {
+            if !isFile[i] {
                 // stdin and pipes (`<(zcat …)`) can't be peeked and reopened: read them as they
                 // come, first, and detect their format from their first chunk.
                 if nightly != nil {
@@ -145,15 +150,14 @@ public final class IngestJob {
                 pending.append(file)
                 continue
             }
-            let peek = try FilePeek.peek(path: path, forced: options.format, setup: options.formatSetup, inflate: options.inflate, likely: likely)
-            likely = peek.format ?? likely
+            let peek = try peeks.removeFirst().get()
             var ledger: InputFile.Ledger?
             if let state = nightly, !peek.isEmpty {
                 let (skip, l) = try state.ledgerEntry(path: path, peek: peek, format: peek.format)
                 if skip { continue }
                 ledger = l
             }
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int { totalBytes += size }
+            totalBytes += Self.fileSize(path)
             if peek.isEmpty {
                 stats.warnings.append("\(path): empty file")
             } else if peek.format == nil {
@@ -281,6 +285,13 @@ public final class IngestJob {
         let quoted = firstLine.map { $0.isEmpty ? " (binary or empty)" : " (\"\(AddressRedaction.redact($0))\")" } ?? ""
         let detail = why.isEmpty ? "" : " [\(AddressRedaction.redact(why))]"
         return .unknownFormat("\(path): no known log format fits its first lines\(quoted)\(detail); name one with --format or --log-format (see `ingest formats`)")
+    }
+
+    /// The size on disk, 0 when it can't be read (`stat`: Foundation's attribute dictionary
+    /// cost more than the rest of planning a small file).
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 
     static func isRegularFile(_ path: String) -> Bool {

@@ -65,6 +65,29 @@ struct FilePeek {
     /// Per candidate format, where the first line stops matching (when none fits).
     var whyNoneFits = ""
 
+    /// Peeks every file of `paths`, in order, on every core: each worker takes a run of
+    /// consecutive files and tells each peek the format of the one before it (`likely`, which
+    /// never changes an answer), so the results are those of peeking one file after another.
+    static func peekAll(_ paths: [String], forced: LogFormat?, setup: FormatSetup, inflate: InflateLibrary) -> [Result<FilePeek, Error>] {
+        let workers = paths.count < 16 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        let results = UnsafeMutableBufferPointer<Result<FilePeek, Error>?>.allocate(capacity: paths.count)
+        results.initialize(repeating: nil)
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        let per = (paths.count + workers - 1) / max(workers, 1)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var likely: LogFormat?
+            for i in (w * per)..<min(paths.count, (w + 1) * per) {
+                let r = Result { try peek(path: paths[i], forced: forced, setup: setup, inflate: inflate, likely: likely) }
+                if case .success(let p) = r { likely = p.format ?? likely }
+                results[i] = r   // each index written by one worker only
+            }
+        }
+        return results.map { $0! }
+    }
+
     /// Reads the file's first lines (`LogFormat.detectionLines` of them, and at least
     /// `InputLedger.headLength` bytes; at most 256 KiB of decompressed text) from `path`. It
     /// reads no more than that: a run over thousands of small files peeks each before reading

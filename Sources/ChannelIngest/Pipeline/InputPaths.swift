@@ -27,19 +27,46 @@ enum InputPaths {
         return out
     }
 
-    /// Every regular file under `dir`, recursively, sorted; dot files and dot directories left out.
+    /// Every regular file under `dir`, recursively, sorted; dot files and dot directories left
+    /// out. A symbolic link counts as what it points to when that is a file; linked directories
+    /// are not walked into (no loops).
+    ///
+    /// `readdir` with the entry's type, not `FileManager.enumerator` and a `URL` per entry:
+    /// that took 35 µs a file, 70 ms for a directory of 2,000 CDN files.
     static func files(under dir: String) throws -> [String] {
-        let base = URL(fileURLWithPath: dir)
-        guard let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey],
-                                                     options: [.skipsHiddenFiles]) else {
-            throw IngestError.unusableInput("cannot list the directory \(dir)")
-        }
         var found: [String] = []
-        for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
-            found.append(dir.hasSuffix("/") ? dir + url.path.dropFirst(base.path.count + 1) : dir + "/" + url.path.dropFirst(base.path.count + 1))
+        guard walk(dir.hasSuffix("/") ? String(dir.dropLast()) : dir, into: &found) else {
+            throw IngestError.unusableInput("cannot list the directory \(dir)")
         }
         guard !found.isEmpty else { throw IngestError.unusableInput("the directory \(dir) holds no files") }
         return found.sorted()
+    }
+
+    /// Appends the files under `dir` (no trailing `/`); false when it can't be opened.
+    private static func walk(_ dir: String, into found: inout [String]) -> Bool {
+        guard let d = opendir(dir.isEmpty ? "/" : dir) else { return false }
+        defer { closedir(d) }
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }   // ., .. and hidden ones
+            let path = dir + "/" + name
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG):
+                found.append(path)
+            case Int32(DT_DIR):
+                _ = walk(path, into: &found)
+            default:
+                // A link, or a file system that does not say: what `stat` finds there.
+                var st = stat()
+                if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { found.append(path) }
+                if entry.pointee.d_type == DT_UNKNOWN && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                    _ = walk(path, into: &found)
+                }
+            }
+        }
+        return true
     }
 
     /// glob(3): the paths matching `pattern`, sorted; none when nothing matches.

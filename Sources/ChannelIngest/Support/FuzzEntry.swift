@@ -113,6 +113,13 @@ public enum FuzzEntry {
             _ = k.referrers.origin(referrer: s, requestHost: .empty)
             _ = k.referrers.origin(referrer: s, requestHost: s.prefix(s.count / 2))
             _ = PageRules.path(of: s)
+            let fastTarget = RequestLine.target(of: s), ruleTarget = RequestLine.targetByLastSpace(s)
+            if fastTarget.base != ruleTarget.base || fastTarget.count != ruleTarget.count {
+                fatalError("RequestLine.target(of:) differs from its rule")
+            }
+            var naive: Int?
+            for i in 0..<s.count where s[i] == 0x3F || s[i] == 0x23 { naive = i; break }
+            if s.firstIndex(of: 0x3F, or: 0x23) != naive { fatalError("firstIndex(of:or:) differs from a byte loop") }
             _ = PercentDecoding.decode(s)
             _ = CRMEvidence.parameter(Array("lead".utf8), in: s)
             _ = CookieHeader.value(of: Array("uid".utf8), in: s)
@@ -120,6 +127,17 @@ public enum FuzzEntry {
             _ = LogTime.parseISO(s)
             _ = LogTime.parseEpoch(s)
             _ = LogTime.parseCommonLog(s)
+            // The clock answers as parseCommonLog does, whatever day it remembers.
+            if s.count >= 26 {
+                var clock = CommonLogClock()
+                for start in 0...min(s.count - 26, 64) {
+                    let window = s.slice(start, start + 26)
+                    let expected = LogTime.parseCommonLog(window)
+                    for _ in 0..<2 where clock.time(window.base) != expected {
+                        fatalError("CommonLogClock and parseCommonLog differ on \(window.string)")
+                    }
+                }
+            }
         }
         // `ingest explain` on the bytes as landing, referrer and User-Agent (split at newlines).
         let parts = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }

@@ -54,6 +54,25 @@ struct VisitorTable<Value> {
         }
     }
 
+    /// Calls `body` with the value of `key` in place and returns its result; nil (and `body`
+    /// not called) when the key has no value. A session updated by a hit goes through here:
+    /// read out and written back, it was copied twice a hit, and its goal list (an array)
+    /// copied whole when a goal was added while the table still held the old one.
+    @inline(__always)
+    mutating func modify<R>(_ key: UInt64, _ body: (inout Value) -> R) -> R? {
+        if key == 0 {
+            guard zeroValue != nil else { return nil }
+            return body(&zeroValue!)
+        }
+        var i = slot(key)
+        while true {
+            let k = keys[i]
+            if k == key { return body(&values[i]!) }
+            if k == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
     /// Sets `key` to `value` and returns the value it had.
     @discardableResult
     mutating func updateValue(_ value: Value, forKey key: UInt64) -> Value? {

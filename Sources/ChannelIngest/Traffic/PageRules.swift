@@ -37,9 +37,7 @@ public struct PageRules: Sendable {
             // `https://example.com` and `https://example.com?x` have the path `/`.
             t = rest.firstIndex(of: 0x2F).map { rest.dropFirst($0) } ?? ByteSpan(base: slashByte, count: 1)
         }
-        var end = 0
-        while end < t.count && t[end] != 0x3F && t[end] != 0x23 { end += 1 }
-        return t.prefix(end)
+        return t.prefix(t.firstIndex(of: 0x3F, or: 0x23) ?? t.count)
     }
 
     @inline(__always)

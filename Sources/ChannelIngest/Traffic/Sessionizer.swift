@@ -95,25 +95,28 @@ public final class Sessionizer {
         open.forEachValue { body($0.start) }
     }
 
+    /// What a hit did to its visitor's open session.
+    private enum Continuation {
+        case continued(moved: Bool, end: Int64)
+        /// Past the timeout, or a new campaign: the session ends before this hit.
+        case ended
+        /// An asset hit, counted or not.
+        case asset
+    }
+
     private func apply(_ e: VisitEvent) {
         if e.time < appliedTime { lateEvents += 1 } else { appliedTime = e.time }
         closeExpired(before: appliedTime)
-        if e.isAsset {
-            if var s = open[e.visitor], e.time - s.end <= timeout {
-                s.assets += 1
-                open[e.visitor] = s
+        let timeout = self.timeout
+        // The open session is changed where it is (`modify`), not copied out and back.
+        let outcome = open.modify(e.visitor) { s -> Continuation in
+            if e.isAsset {
+                if e.time - s.end <= timeout { s.assets += 1 }
+                return .asset
             }
-            return
-        }
-        if var s = open[e.visitor] {
             let gap = e.time - s.end
             let newCampaign = e.isPageview && e.origin >= 0 && e.origin != s.source
-            if gap > timeout || newCampaign {
-                sink(s)
-                open[e.visitor] = nil
-                start(e)
-                return
-            }
+            if gap > timeout || newCampaign { return .ended }
             // The expiry queue needs an entry only when the session's end moves: a visitor
             // sending thousands of hits in one second must not grow it per hit.
             let moved = e.time > s.end
@@ -123,10 +126,20 @@ public final class Sessionizer {
                 s.goalHits += 1
                 s.reach(e.goals, at: e.time, lead: e.lead)
             }
-            open[e.visitor] = s
-            if moved { expiry.append((e.visitor, s.end)) }
-        } else {
+            return .continued(moved: moved, end: s.end)
+        }
+        switch outcome {
+        case .asset:
+            return
+        case .continued(let moved, let end):
+            if moved { expiry.append((e.visitor, end)) }
+        case .ended:
+            if let s = open[e.visitor] { sink(s) }
+            open[e.visitor] = nil
             start(e)
+        case nil:
+            // No open session: an asset hit alone is not counted.
+            if !e.isAsset { start(e) }
         }
     }
 
