@@ -168,4 +168,20 @@ extension ManyFilesTests {
         XCTAssertEqual(p.terminationStatus, 2)
         XCTAssertEqual(message, "ingest: Unknown option '--nonsense'\n")
     }
+
+    /// The peek's first time is the earliest of its lines (not the first line's), whether
+    /// detection confirmed a likely format (and timed the lines itself) or ran in full.
+    func testPeekTimesTheEarliestLine() throws {
+        let dir = TempDir()
+        let times: [Int64] = [day0 + 600, day0 + 60, day0 + 900, day0 + 300]   // earliest: the second
+        let path = dir.write("a.log.gz", bytes: gzipBytes(times.map { line("198.51.100.1", $0, "/") }.joined(separator: "\n") + "\n"))
+        let setup = IngestOptions().formatSetup
+        for likely in [nil, LogFormat.combined, .common, .w3c] {
+            let peek = try FilePeek.peek(path: path, forced: nil, setup: setup, likely: likely)
+            XCTAssertEqual(peek.format, .combined, "\(String(describing: likely))")
+            XCTAssertEqual(peek.firstTime, day0 + 60, "\(String(describing: likely))")
+        }
+        let forced = try FilePeek.peek(path: path, forced: .combined, setup: setup)
+        XCTAssertEqual(forced.firstTime, day0 + 60)
+    }
 }

@@ -106,24 +106,33 @@ public struct FormatSetup: Sendable {
     /// With a `likely` format (the previous file's), that one is tried first: when it parses
     /// every line, no later candidate can do better (a tie goes to the earlier), so only the
     /// candidates before it are tried — the same answer at a fraction of the cost, which
-    /// counts when a run peeks thousands of small files.
-    public func detect(_ lines: [ByteSpan], likely: LogFormat? = nil) -> LogFormat? {
+    /// counts when a run peeks thousands of small files. Then `earliest` is told the earliest
+    /// time among those lines (parsed already), so the peek needs no second pass over them.
+    public func detect(_ lines: [ByteSpan], likely: LogFormat? = nil, earliest: ((Int64?) -> Void)? = nil) -> LogFormat? {
         var hit = Hit()
         let cap = lines.reduce(0) { $0 + $1.count } * 2 + 64
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
         defer { scratch.deallocate() }
+        var first: Int64?
         func hits(_ f: LogFormat) -> Int {
             guard var parser = parser(for: f) else { return 0 }
             var arena = ParseArena(base: scratch, capacity: cap)
             var n = 0
-            for line in lines where parser.parse(line, into: &hit, arena: &arena) == .hit { n += 1 }
+            first = nil
+            for line in lines where parser.parse(line, into: &hit, arena: &arena) == .hit {
+                n += 1
+                first = first.map { min($0, hit.time) } ?? hit.time
+            }
             return n
         }
         var order = candidates
         if let likely, let at = order.firstIndex(of: likely), !lines.isEmpty, hits(likely) == lines.count {
+            let likelyFirst = first
             order = Array(order[..<at])
             var best: (LogFormat, Int) = (likely, lines.count)
             for f in order { let n = hits(f); if n >= best.1 { best = (f, n); break } }
+            // `earliest` gets the likely format's earliest time when that format is the answer.
+            if best.0 == likely { earliest?(likelyFirst) }
             return best.0
         }
         var best: (LogFormat, Int)?

@@ -119,17 +119,20 @@ struct FilePeek {
         var lines: [ByteSpan] = []
         var p = 0
         while p < n && lines.count < LogFormat.detectionLines {
-            var e = p
-            while e < n && buf[e] != 0x0A { e += 1 }
+            let e = memchr(buf + p, 0x0A, n - p).map { $0.assumingMemoryBound(to: UInt8.self) - buf } ?? n
             if e == n && n == cap { break }  // a cut last line says nothing
             var len = e - p
             if len > 0 && buf[p + len - 1] == 0x0D { len -= 1 }
             if len > 0 { lines.append(ByteSpan(base: buf + p, count: len)) }
             p = e + 1
         }
-        let format = forced ?? setup.detect(lines, likely: likely)
+        // Detection that confirms the likely format has parsed every line with it: its
+        // earliest time is the file's (a second parse of the same lines was a fifth of a
+        // small file's peek).
         var first: Int64?
-        if let format, var parser = setup.parser(for: format) {
+        var timed = false
+        let format = forced ?? setup.detect(lines, likely: likely, earliest: { first = $0; timed = true })
+        if !timed, let format, var parser = setup.parser(for: format) {
             var hit = Hit()
             let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * cap)
             defer { scratch.deallocate() }
