@@ -51,14 +51,11 @@ public final class LineReader {
 
     deinit { ChunkPool.give(free + ready) }
 
-    /// Starts the reader thread.
+    /// Starts reading on a thread of its own (`ReaderThreads`: one kept from an input before).
     public func start() {
-        // The thread holds the reader until `run` returns, and nothing holds the thread: a
-        // stored Thread would hold the reader (and its chunks) forever through the closure.
-        let t = Thread { [self] in self.run() }
-        t.name = "ingest-read"
-        t.stackSize = 1 << 20
-        t.start()
+        // The job holds the reader until `run` returns, and the thread drops the job then: a
+        // stored closure would hold the reader (and its chunks) as long as the thread lives.
+        ReaderThreads.run { [self] in self.run() }
     }
 
     /// The next chunk in file order, or nil after the last one. Blocks while the reader works.
