@@ -64,6 +64,28 @@ final class ChannelTests: XCTestCase {
         XCTAssertEqual(tags("/?utm_term=shoes"), CampaignParameters(source: "(not set)", medium: "(not set)", campaign: "(not set)"))
     }
 
+    /// The stage keeps a landing's traffic source by the raw bytes that decide it: equal keys
+    /// only where `decide` gives equal values, and the hit's source is the one `decide` names.
+    func testCampaignDecisionKeys() {
+        func key(_ query: String) -> UInt64? { query.withSpan { CampaignParameters.decisionKey(CampaignParameters.values(in: $0)) } }
+        // Only the raw source, medium and campaign (and which rule decides) make the key.
+        XCTAssertEqual(key("utm_source=a&utm_medium=b&utm_term=x"), key("utm_term=y&utm_source=a&utm_medium=b&fbclid=1"))
+        XCTAssertEqual(key("gclid=1&utm_source=a"), key("dclid=2"))
+        XCTAssertEqual(key("msclkid=1"), key("msclkid=2"))
+        XCTAssertNil(key("fbclid=1&q=x"))
+        // Apart: another value, a value moved to another parameter, absent against present.
+        let apart = ["utm_source=a", "utm_source=b", "utm_medium=a", "utm_campaign=a", "utm_source=a&utm_medium=b",
+                     "utm_source=ab", "utm_term=x", "gclid=1", "msclkid=1", "utm_source=A"]
+        XCTAssertEqual(Set(apart.compactMap(key)).count, apart.count)
+        // Raw bytes apart that decode alike are one source; three visitors, three sessions.
+        let job = try! runJob([[line("198.51.100.1", day0, "/?utm_source=News&utm_medium=Email"),
+                                line("198.51.100.2", day0 + 60, "/?utm_source=news&utm_medium=email"),
+                                line("198.51.100.3", day0 + 120, "/?utm_source=n%65ws&utm_medium=EMAIL&utm_term=x")]])
+        let tagged = job.stage.sources.all.filter { $0.source == "news" }
+        XCTAssertEqual(tagged.map(\.medium), ["email"])
+        XCTAssertEqual(job.counts(.email)?.sessions, 3)
+    }
+
     func testClickIds() {
         XCTAssertEqual(tags("/?utm_source=newsletter&utm_campaign=x&gclid=abc"),
                        CampaignParameters(source: "google", medium: "cpc", campaign: "(not set)"))

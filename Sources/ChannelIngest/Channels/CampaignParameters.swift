@@ -35,44 +35,104 @@ public struct CampaignParameters: Equatable {
         case microsoftClickID = "msclkid"
     }
 
+    /// The first non-empty value of each campaign parameter in a query (nil: absent), without
+    /// an allocation: the traffic stage reads them on every landing with a query.
+    struct Tags {
+        private var gclid, gbraid, wbraid, dclid, utmSource, utmMedium, utmCampaign, utmTerm, utmContent, msclkid: ByteSpan?
+
+        subscript(_ n: Name) -> ByteSpan? {
+            get {
+                switch n {
+                case .gclid: return gclid
+                case .gbraid: return gbraid
+                case .wbraid: return wbraid
+                case .dclid: return dclid
+                case .utmSource: return utmSource
+                case .utmMedium: return utmMedium
+                case .utmCampaign: return utmCampaign
+                case .utmTerm: return utmTerm
+                case .utmContent: return utmContent
+                case .msclkid: return msclkid
+                }
+            }
+            set {
+                switch n {
+                case .gclid: gclid = newValue
+                case .gbraid: gbraid = newValue
+                case .wbraid: wbraid = newValue
+                case .dclid: dclid = newValue
+                case .utmSource: utmSource = newValue
+                case .utmMedium: utmMedium = newValue
+                case .utmCampaign: utmCampaign = newValue
+                case .utmTerm: utmTerm = newValue
+                case .utmContent: utmContent = newValue
+                case .msclkid: msclkid = newValue
+                }
+            }
+        }
+    }
+
     /// The first non-empty value of each campaign parameter in a query (nil: absent). The first
     /// occurrence of a name decides, so an empty first value makes the parameter absent.
-    static func values(in query: ByteSpan) -> [ByteSpan?] {
-        var values = [ByteSpan?](repeating: nil, count: Name.allCases.count)
-        var seen = [Bool](repeating: false, count: Name.allCases.count)
+    static func values(in query: ByteSpan) -> Tags {
+        var values = Tags()
+        var seen: UInt16 = 0
         var start = 0
         while start <= query.count {
-            var end = start
-            while end < query.count && query[end] != 0x26 { end += 1 }
+            let rest = query.dropFirst(start)
+            let end = start + (rest.firstIndex(of: 0x26) ?? rest.count)
             let pair = query.slice(start, end)
             start = end + 1
             guard pair.count > 4 else { continue }
             let eq = pair.firstIndex(of: 0x3D) ?? pair.count
-            guard let name = Name(named: pair.prefix(eq)), !seen[name.rawValue] else { continue }
-            seen[name.rawValue] = true
+            guard let name = Name(named: pair.prefix(eq)), seen & (1 << name.rawValue) == 0 else { continue }
+            seen |= 1 << name.rawValue
             let value = eq < pair.count ? pair.dropFirst(eq + 1) : ByteSpan.empty
-            if value.count > 0 { values[name.rawValue] = value }
+            if value.count > 0 { values[name] = value }
         }
         return values
     }
 
+    /// Which rule of SPEC.md's order decides, over the values found: a Google click id, else
+    /// `utm_*`, else `msclkid`; nil: none.
+    static func decider(_ values: Tags) -> Decider? {
+        if values[.gclid] != nil || values[.gbraid] != nil || values[.wbraid] != nil || values[.dclid] != nil { return .googleClickID }
+        if values[.utmSource] != nil || values[.utmMedium] != nil || values[.utmCampaign] != nil || values[.utmTerm] != nil
+            || values[.utmContent] != nil { return .utm }
+        if values[.msclkid] != nil { return .microsoftClickID }
+        return nil
+    }
+
     /// SPEC.md's order over the values found: a Google click id, else `utm_*`, else `msclkid`.
-    static func decide(_ values: [ByteSpan?]) -> (parameters: CampaignParameters, decider: Decider)? {
-        func has(_ n: Name) -> Bool { values[n.rawValue] != nil }
+    static func decide(_ values: Tags) -> (parameters: CampaignParameters, decider: Decider)? {
         func text(_ n: Name) -> String {
-            guard let v = values[n.rawValue] else { return notSet }
+            guard let v = values[n] else { return notSet }
             return String(decoding: PercentDecoding.decode(v), as: UTF8.self).lowercased()
         }
-        if has(.gclid) || has(.gbraid) || has(.wbraid) || has(.dclid) {
-            return (CampaignParameters(source: "google", medium: "cpc", campaign: notSet), .googleClickID)
+        switch decider(values) {
+        case .googleClickID: return (CampaignParameters(source: "google", medium: "cpc", campaign: notSet), .googleClickID)
+        case .utm: return (CampaignParameters(source: text(.utmSource), medium: text(.utmMedium), campaign: text(.utmCampaign)), .utm)
+        case .microsoftClickID: return (CampaignParameters(source: "bing", medium: "cpc", campaign: notSet), .microsoftClickID)
+        case nil: return nil
         }
-        if has(.utmSource) || has(.utmMedium) || has(.utmCampaign) || has(.utmTerm) || has(.utmContent) {
-            return (CampaignParameters(source: text(.utmSource), medium: text(.utmMedium), campaign: text(.utmCampaign)), .utm)
+    }
+
+    /// A key for what `decide` makes of `values`, from the bytes it reads (the decider, and for
+    /// `utm_*` the raw source, medium and campaign): equal bytes decide equal parameters, so
+    /// the stage keeps the traffic source of each key and decodes, lowercases and interns a
+    /// landing's values only the first time they come. nil: untagged.
+    static func decisionKey(_ values: Tags) -> UInt64? {
+        guard let d = decider(values) else { return nil }
+        switch d {
+        case .googleClickID: return 1
+        case .microsoftClickID: return 2
+        case .utm:
+            // An absent value and a present one hash apart (present ones are never empty).
+            func mix(_ key: UInt64, _ v: ByteSpan?) -> UInt64 {
+                v.map { quickHash($0.base, $0.count, seed: key) } ?? quickHash(emptyByte, 0, seed: key ^ 0x5A5A)
+            }
+            return mix(mix(mix(3, values[.utmSource]), values[.utmMedium]), values[.utmCampaign])
         }
-        if has(.msclkid) {
-            return (CampaignParameters(source: "bing", medium: "cpc", campaign: notSet), .microsoftClickID)
-        }
-        return nil
     }
 
     enum Name: Int, CaseIterable {

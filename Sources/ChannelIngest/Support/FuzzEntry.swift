@@ -110,6 +110,15 @@ public enum FuzzEntry {
         bytes.withSpan { s in
             _ = CampaignParameters.parse(target: s)
             _ = CampaignParameters.parse(query: s)
+            // Equal decision keys only where the decided values are equal (the stage's cache).
+            let whole = CampaignParameters.values(in: s), half = CampaignParameters.values(in: s.prefix(s.count / 2))
+            if let k = CampaignParameters.decisionKey(whole), k == CampaignParameters.decisionKey(half),
+               CampaignParameters.decide(whole)?.parameters != CampaignParameters.decide(half)?.parameters {
+                fatalError("two campaign decisions share a key")
+            }
+            if (CampaignParameters.decisionKey(whole) == nil) != (CampaignParameters.decide(whole) == nil) {
+                fatalError("a decision key without a decision, or the other way")
+            }
             _ = k.referrers.origin(referrer: s, requestHost: .empty)
             _ = k.referrers.origin(referrer: s, requestHost: s.prefix(s.count / 2))
             _ = PageRules.path(of: s)
