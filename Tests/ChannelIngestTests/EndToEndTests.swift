@@ -104,8 +104,8 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
-    /// The whole traffic table, reviewed by hand once (golden file).
-    func testTrafficTableGolden() throws {
+    /// The committed fixtures' logs with their ingest.toml, run as one job.
+    private func fixturesRun() throws -> (job: IngestJob, files: [String]) {
         let logs = Self.root.appendingPathComponent("fixtures/logs")
         let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
         let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
@@ -114,6 +114,12 @@ final class EndToEndTests: XCTestCase {
             $0.files = files
             $0.quiet = true
         })
+        return (job, files)
+    }
+
+    /// The whole traffic table, reviewed by hand once (golden file).
+    func testTrafficTableGolden() throws {
+        let (job, files) = try fixturesRun()
         let tables = TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats)
         let golden = try String(contentsOf: Self.root.appendingPathComponent("Tests/ChannelIngestTests/Golden/traffic.csv"), encoding: .utf8)
         XCTAssertEqual(tables.traffic.render(), golden)
@@ -228,14 +234,7 @@ extension EndToEndTests {
             String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
                    as: UTF8.self) + "\n"
         }
-        let logs = Self.root.appendingPathComponent("fixtures/logs")
-        let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).map { logs.appendingPathComponent($0).path }
-        let config = try IngestConfig.load(path: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
-        let job = try runJob([], configure: {
-            $0 = IngestOptions(config: config, origin: Self.root.appendingPathComponent("fixtures/ingest.toml").path)
-            $0.files = files
-            $0.quiet = true
-        })
+        let (job, files) = try fixturesRun()
         let document = SummaryJSON.document(job: job)
         // The input list encodes itself; JSONSerialization gets it as plain objects.
         var plain = document
