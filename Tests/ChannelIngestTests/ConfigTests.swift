@@ -109,6 +109,10 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(problem("site = [# c\n}x\n"), "2: \"}\" where a value should be")
         XCTAssertEqual(problem("x = { ok = 1, !no = 2 }"), "1: a key can't start with \"!\" (use letters, digits, _ or -, or quote the key)")
         XCTAssertEqual(problem("s = \"a\\qb\""), "1: \\q is no escape (use \\\\ for a backslash)")
+        // A line-ending backslash belongs to multi-line strings: in a one-line one, `\ ` and
+        // `\<tab>` are no escape either.
+        XCTAssertEqual(problem("s = \"a\\ b\""), "1: \\  is no escape (use \\\\ for a backslash)")
+        XCTAssertEqual(problem("s = \"a\\\tb\""), "1: \\\t is no escape (use \\\\ for a backslash)")
         XCTAssertEqual(problem("s = \"open\nt = 1"), "1: a string is not closed on its line (use \"\"\" for several lines)")
         for good in ["[costs]\n\"Organic Social\" = { hours = 12, hourly_rate = 40.0 }\n",
                      "[[goal]]\nname = \"a = [b]\" # c = @\nx = [\n  \"@\", # one\n  1,\n]\n",

@@ -199,7 +199,7 @@ struct TOMLSyntaxCheck {
                 i += 1
             }
             guard Unicode.Scalar(v) != nil else { throw fail("\\\(e) names no character") }
-        case " ", "\t", "\n", "\r" where multiLine:
+        case " " where multiLine, "\t" where multiLine, "\n" where multiLine, "\r" where multiLine:
             // A line-ending backslash: the line break and the spaces after it vanish.
             while let c = peek, c == " " || c == "\t" { i += 1 }
             guard peek == "\n" || (peek == "\r" && peek(1) == "\n") else { throw fail("a backslash in a string must end its line or start an escape") }

@@ -10,7 +10,7 @@ public final class LineChunk {
     public var count = 0
     /// Room right after the lines for field values a parser has to rewrite (a JSON string with
     /// escapes, a URL-encoded W3C field, a path and query logged apart): inside the same
-    /// allocation, so `ParsedLine` offsets from `storage` reach them too.
+    /// allocation, which lives as long as the chunk, as the lines do.
     public var arena: ParseArena
     /// Lines longer than the limit that came just before this chunk's bytes: each is one
     /// malformed line; we keep only its first bytes as a sample.
@@ -32,9 +32,7 @@ public final class LineChunk {
 
     init(capacity: Int) {
         self.capacity = capacity
-        // Rewritten values are never longer than the lines they come from. `ParsedLine`
-        // keeps offsets into both halves as 32-bit numbers.
-        precondition(2 * capacity <= Int(Int32.max), "a chunk's offsets must fit ParsedLine.Field")
+        // Rewritten values are never longer than the lines they come from.
         storage = .allocate(capacity: 2 * capacity)
         arena = ParseArena(base: storage + capacity, capacity: capacity)
     }

@@ -211,16 +211,15 @@ public final class LineReader {
     /// One record per line from byte `start`, up to `maxLinesPerChunk` lines, appended to
     /// `chunk.parsed`; returns where the first line not parsed starts.
     private static func parse(_ chunk: LineChunk, from start: Int, with parser: inout LineParser?) -> Int {
-        let base = UnsafePointer(chunk.storage)
         var hit = Hit()
         return chunk.forEachLine(from: start, limit: LineReader.maxLinesPerChunk, { line in
             switch parser?.parse(line, into: &hit, arena: &chunk.arena) ?? .malformed {
-            case .hit: chunk.parsed.append(ParsedLine(hit: hit, line: line, base: base))
-            case .malformed: chunk.parsed.append(ParsedLine(kind: .malformed, line: line, base: base))
-            case .comment: chunk.parsed.append(ParsedLine(kind: .comment, line: line, base: base))
+            case .hit: chunk.parsed.append(ParsedLine(hit: hit, line: line))
+            case .malformed: chunk.parsed.append(ParsedLine(kind: .malformed, line: line))
+            case .comment: chunk.parsed.append(ParsedLine(kind: .comment, line: line))
             }
         }, oversized: { sample in
-            chunk.parsed.append(ParsedLine(kind: .oversized, line: sample, base: base))
+            chunk.parsed.append(ParsedLine(kind: .oversized, line: sample))
         })
     }
 

@@ -334,7 +334,6 @@ public final class IngestJob {
 
     /// The chunk's parsed lines meet the traffic stage.
     private func readParsed(_ chunk: LineChunk, of file: InputFile, hit: inout Hit, sessionizer: Sessionizer) {
-        let base = UnsafePointer(chunk.storage)
         var hits = 0
         var minTime = Int64.max, maxTime = Int64.min
         var progress = file.progress
@@ -349,7 +348,7 @@ public final class IngestJob {
         for (i, record) in chunk.parsed.enumerated() {
             if record.kind == .hit {
                 hits += 1
-                record.hit(in: base, into: &hit)
+                hit = record.hit
                 if tally != nil { tally!.hit(at: hit.time, stage: stage) }
                 if hit.time < minTime { minTime = hit.time }
                 if hit.time > maxTime { maxTime = hit.time }
@@ -366,7 +365,7 @@ public final class IngestJob {
                 stats.commentLines += 1
             } else {
                 file.malformed += 1
-                stats.noteMalformed(file: file.path, line: firstLine + i + 1, bytes: record.line.span(in: base))
+                stats.noteMalformed(file: file.path, line: firstLine + i + 1, bytes: record.line)
             }
         }
         let lines = chunk.parsed.count
