@@ -74,6 +74,7 @@ public final class Attributor {
     /// Scratch space reused for every conversion.
     private var window: [Touchpoint] = []
     private var candidates: [AttributionModel.Candidate] = []
+    private var shares: [Double] = []
     private let minimumCompaction: Int
 
     /// `goalValues`: worth of one conversion of each log goal. `compactAfter`: how many
@@ -128,7 +129,8 @@ public final class Attributor {
         candidates.removeAll(keepingCapacity: true)
         for t in window { candidates.append(AttributionModel.Candidate(start: t.start, isDirect: isDirect(t.source))) }
         for model in AttributionModel.allCases {
-            for (k, share) in model.credits(candidates, conversionTime: time).enumerated() where share > 0 {
+            model.credits(candidates, conversionTime: time, into: &shares)
+            for (k, share) in shares.enumerated() where share > 0 {
                 credit(Credit(model: model, goal: goal, conversionTime: time, touchpoint: window[k], share: share,
                               value: share * value, firstTouch: window[0].start))
             }
