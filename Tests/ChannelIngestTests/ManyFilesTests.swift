@@ -142,14 +142,21 @@ extension ManyFilesTests {
             ["run", "--site", "example.com", "--out", dir.path("c"), "--quiet", "--"] + files,
             ["--site=example.com", "--quiet", "--out=\(dir.path("d"))", "--max-malformed", "0.5"] + files,
         ]
-        for (n, arguments) in commandLines.enumerated() {
+        /// Runs the binary; its exit status and what it wrote on standard error.
+        func ingest(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: binary)
             p.arguments = arguments
             p.standardOutput = FileHandle.nullDevice
+            let err = Pipe()
+            p.standardError = err
             try p.run()
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, "command line \(n)")
+            return (p.terminationStatus, message)
+        }
+        for (n, arguments) in commandLines.enumerated() {
+            XCTAssertEqual(try ingest(arguments).status, 0, "command line \(n)")
             let out = dir.path(["a", "b", "c", "d"][n])
             XCTAssertEqual(try String(contentsOfFile: out + "/traffic.csv", encoding: .utf8), expected, "command line \(n)")
             let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
@@ -157,15 +164,8 @@ extension ManyFilesTests {
             XCTAssertEqual(summary["lines"] as? Int, 360, "command line \(n)")
         }
         // An error in such a command line is ArgumentParser's own message, stand-ins unseen.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--site", "example.com", "--nonsense"] + files
-        let err = Pipe()
-        p.standardError = err
-        try p.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 2)
+        let (status, message) = try ingest(["--site", "example.com", "--nonsense"] + files)
+        XCTAssertEqual(status, 2)
         XCTAssertEqual(message, "ingest: Unknown option '--nonsense'\n")
     }
 

@@ -14,10 +14,15 @@ public struct CampaignParameters: Equatable {
 
     /// Reads the query of a request target (`/path?query#fragment`); nil when untagged.
     public static func parse(target: ByteSpan) -> CampaignParameters? {
+        query(of: target).flatMap(parse(query:))
+    }
+
+    /// The query of a request target: after its first `?`, up to a `#`; nil without a `?`.
+    @inline(__always)
+    static func query(of target: ByteSpan) -> ByteSpan? {
         guard let q = target.firstIndex(of: 0x3F) else { return nil }
-        var query = target.dropFirst(q + 1)
-        if let hash = query.firstIndex(of: 0x23) { query = query.prefix(hash) }
-        return parse(query: query)
+        let query = target.dropFirst(q + 1)
+        return query.firstIndex(of: 0x23).map { query.prefix($0) } ?? query
     }
 
     /// Reads a bare query string (no `?`).

@@ -157,7 +157,7 @@ public final class IngestJob {
                 if skip { continue }
                 ledger = l
             }
-            totalBytes += Self.fileSize(path)
+            totalBytes += peek.size
             if peek.isEmpty {
                 stats.warnings.append("\(path): empty file")
             } else if peek.format == nil {
@@ -285,13 +285,6 @@ public final class IngestJob {
         let quoted = firstLine.map { $0.isEmpty ? " (binary or empty)" : " (\"\(AddressRedaction.redact($0))\")" } ?? ""
         let detail = why.isEmpty ? "" : " [\(AddressRedaction.redact(why))]"
         return .unknownFormat("\(path): no known log format fits its first lines\(quoted)\(detail); name one with --format or --log-format (see `ingest formats`)")
-    }
-
-    /// The size on disk, 0 when it can't be read (`stat`: Foundation's attribute dictionary
-    /// cost more than the rest of planning a small file).
-    static func fileSize(_ path: String) -> Int {
-        var st = stat()
-        return stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 
     static func isRegularFile(_ path: String) -> Bool {

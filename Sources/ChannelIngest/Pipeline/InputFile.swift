@@ -64,6 +64,8 @@ struct FilePeek {
     var head: [UInt8] = []
     /// Per candidate format, where the first line stops matching (when none fits).
     var whyNoneFits = ""
+    /// The file's size on disk (from the peek's own `fstat`), for progress.
+    var size = 0
 
     /// Peeks every file of `paths`, in order, on every core: each worker takes a run of
     /// consecutive files and tells each peek the format of the one before it (`likely`, which
@@ -145,6 +147,6 @@ struct FilePeek {
         return FilePeek(format: format, firstTime: first, isEmpty: n == 0,
                         firstLine: dataLine.map { $0.prefix(120).string } ?? "",
                         head: Array(UnsafeBufferPointer(start: buf, count: min(n, InputLedger.headLength))),
-                        whyNoneFits: format == nil ? setup.whyNoneFits(lines) : "")
+                        whyNoneFits: format == nil ? setup.whyNoneFits(lines) : "", size: input.fileSize ?? 0)
     }
 }

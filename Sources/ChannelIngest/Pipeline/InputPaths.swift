@@ -60,8 +60,10 @@ enum InputPaths {
             default:
                 // A link, or a file system that does not say: what `stat` finds there.
                 var st = stat()
-                if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { found.append(path) }
-                if entry.pointee.d_type == DT_UNKNOWN && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                guard stat(path, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFREG {
+                    found.append(path)
+                } else if entry.pointee.d_type == DT_UNKNOWN && (st.st_mode & S_IFMT) == S_IFDIR {
                     _ = walk(path, into: &found)
                 }
             }

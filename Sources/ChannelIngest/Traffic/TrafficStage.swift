@@ -93,9 +93,7 @@ public final class TrafficStage {
     /// done for every tagged hit, that was ~5,000 instructions each.
     @inline(__always)
     private func campaignSource(_ target: ByteSpan) -> Int32? {
-        guard let q = target.firstIndex(of: 0x3F) else { return nil }
-        var query = target.dropFirst(q + 1)
-        if let hash = query.firstIndex(of: 0x23) { query = query.prefix(hash) }
+        guard let query = CampaignParameters.query(of: target) else { return nil }
         let values = CampaignParameters.values(in: query)
         guard let key = CampaignParameters.decisionKey(values) else { return nil }
         if let id = campaignSources[key] { return id }
