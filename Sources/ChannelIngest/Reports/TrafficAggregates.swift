@@ -14,9 +14,18 @@ public final class TrafficAggregates {
         public var durationSeconds: Int64 = 0
         public var bounces = 0
         public var engaged = 0
-        /// Conversions credited to these sessions (fractional under shared-credit models).
-        public var conversions = 0.0
-        public var value = 0.0
+        /// Conversions credited to these sessions (fractional under shared-credit models), and
+        /// their value: exact sums, so no order of adding changes them (`ExactSum`).
+        public internal(set) var exactConversions = ExactSum()
+        public internal(set) var exactValue = ExactSum()
+        public var conversions: Double {
+            get { exactConversions.value }
+            set { exactConversions = ExactSum(newValue) }
+        }
+        public var value: Double {
+            get { exactValue.value }
+            set { exactValue = ExactSum(newValue) }
+        }
         var users = VisitorSet()
         /// Distinct users counted elsewhere (a report from the state counts them in SQLite),
         /// or counted already: the row of a day closed by `closeDays` keeps only its count.
@@ -160,36 +169,45 @@ public final class TrafficAggregates {
     public internal(set) var conversions = 0
 
     public struct Credited {
-        public var conversions = 0.0
-        public var value = 0.0
+        public internal(set) var exactConversions = ExactSum()
+        public internal(set) var exactValue = ExactSum()
+        public var conversions: Double { exactConversions.value }
+        public var value: Double { exactValue.value }
     }
 
     /// Leads credited to a row, and what became of them; customers and their revenue.
     public struct LeadTotals {
         /// Rows of a lead type (`[crm] lead_types`), and of those: qualified or customer, spam,
         /// suspicious.
-        public var leads = 0.0
-        public var qualified = 0.0
+        /// Exact sums (`ExactSum`): leads, and of those qualified or customer, spam, suspicious.
+        public internal(set) var exactLeads = ExactSum(), exactQualified = ExactSum(), exactCustomers = ExactSum()
+        public internal(set) var exactSpam = ExactSum(), exactSuspicious = ExactSum(), exactRevenue = ExactSum()
+        public var leads: Double { exactLeads.value }
+        public var qualified: Double { exactQualified.value }
         /// People: each joined visitor with a customer row once (where their first customer row
         /// is credited), each customer row that joined nobody once.
-        public var customers = 0.0
-        public var spam = 0.0
-        public var suspicious = 0.0
+        public var customers: Double { exactCustomers.value }
+        public var spam: Double { exactSpam.value }
+        public var suspicious: Double { exactSuspicious.value }
         /// Value of the rows with status customer (leads won, orders).
-        public var revenue = 0.0
+        public var revenue: Double { exactRevenue.value }
         /// (days from first touch to customer, weight) of each customer credited here.
         public var daysToCustomer: [(days: Double, weight: Double)] = []
 
-        /// The weighted median of `daysToCustomer`; nil without customers.
+        /// The weighted median of `daysToCustomer`; nil without customers. The same for any
+        /// order of the list (a merge of partitions lists them in another order).
         public var medianDaysToCustomer: Double? {
-            let d = daysToCustomer.filter { $0.weight > 0 }.sorted { $0.days < $1.days }
-            let total = d.reduce(0) { $0 + $1.weight }
-            guard total > 0 else { return nil }
-            var cumulative = 0.0
+            let d = daysToCustomer.filter { $0.weight > 0 }.sorted { ($0.days, $0.weight) < ($1.days, $1.weight) }
+            var exactTotal = ExactSum()
+            for x in d { exactTotal.add(x.weight) }
+            guard exactTotal.units > 0 else { return nil }
+            // Compared in 2⁻⁶⁴ units: cumulative × 2 against the total, exactly.
+            var cumulative = ExactSum()
             for (i, x) in d.enumerated() {
-                cumulative += x.weight
-                if abs(cumulative - total / 2) < 1e-9 * total, i + 1 < d.count { return (x.days + d[i + 1].days) / 2 }
-                if cumulative > total / 2 { return x.days }
+                cumulative.add(x.weight)
+                let twice = cumulative.units &* 2
+                if twice == exactTotal.units, i + 1 < d.count { return (x.days + d[i + 1].days) / 2 }
+                if twice > exactTotal.units { return x.days }
             }
             return d.last!.days
         }
@@ -346,15 +364,15 @@ public final class TrafficAggregates {
         let slot = channel?.rawValue ?? row.slot
         var t = leadTotals[slot]
         if facts.isLead {
-            t.leads += share
-            if facts.status.isQualified { t.qualified += share }
-            if facts.status == .spam { t.spam += share }
-            if facts.suspicious { t.suspicious += share }
+            t.exactLeads.add(share)
+            if facts.status.isQualified { t.exactQualified.add(share) }
+            if facts.status == .spam { t.exactSpam.add(share) }
+            if facts.suspicious { t.exactSuspicious.add(share) }
         }
         if facts.status == .customer {
-            t.revenue += share * facts.value
+            t.exactRevenue.add(share * facts.value)
             if facts.countsCustomer {
-                t.customers += share
+                t.exactCustomers.add(share)
                 if let firstTouch, let won = facts.customerTime {
                     t.daysToCustomer.append((Double(max(0, won - firstTouch)) / 86400, share))
                 }
@@ -369,14 +387,19 @@ public final class TrafficAggregates {
 
 extension TrafficAggregates.Credited {
     mutating func add(_ n: Double, _ v: Double) {
-        conversions += n
-        value += v
+        exactConversions.add(n)
+        exactValue.add(v)
+    }
+
+    mutating func add(_ o: Self) {
+        exactConversions.add(o.exactConversions)
+        exactValue.add(o.exactValue)
     }
 }
 
 extension TrafficAggregates.Counts {
     mutating func credit(_ n: Double, _ v: Double) {
-        conversions += n
-        value += v
+        exactConversions.add(n)
+        exactValue.add(v)
     }
 }
