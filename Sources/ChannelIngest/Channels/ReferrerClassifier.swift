@@ -95,7 +95,20 @@ public final class ReferrerClassifier {
 
     /// The most frequent external referring host, for the "no --site given" warning.
     public func mostFrequentExternalHost() -> (host: String, hits: Int)? {
-        entries.filter { $0.origin >= 0 }.max { $0.hits < $1.hits }.map { ($0.host, $0.hits) }
+        Self.mostFrequent(externalHostHits)
+    }
+
+    /// Hits per external referring host (what a partial carries, so partitions add up).
+    public var externalHostHits: [String: Int] {
+        var hits: [String: Int] = [:]
+        for e in entries where e.origin >= 0 && e.hits > 0 { hits[e.host, default: 0] += e.hits }
+        return hits
+    }
+
+    /// The host with the most hits; of equal ones the first by name (not the first seen,
+    /// which depends on how the input was split).
+    public static func mostFrequent(_ hits: [String: Int]) -> (host: String, hits: Int)? {
+        hits.min { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
     }
 
     /// How a referrer is read, step by step, for `ingest explain`: the same parts, site test,

@@ -133,6 +133,7 @@ public final class IngestJob {
         var undetected: [(String, String, String)] = []
         var totalBytes = 0
         let paths = try InputPaths.expand(options.files)
+        let ranks = EventOrder.ranks(of: paths)
         let isFile = paths.map { $0 != "-" && Self.isRegularFile($0) }
         // The peeks run on every core (a CDN's day is thousands of files); what follows them —
         // the nightly ledger, warnings, errors — goes in argument order as before.
@@ -147,6 +148,7 @@ public final class IngestJob {
                 }
                 let file = InputFile(path: path, format: options.format, setup: options.formatSetup, firstTime: nil, window: options.reorderWindow, detected: options.format != nil)
                 file.inflate = options.inflate
+                file.lastSeq = EventOrder.firstSeq(rank: ranks[i])
                 pending.append(file)
                 continue
             }
@@ -165,6 +167,7 @@ public final class IngestJob {
             }
             let file = InputFile(path: path, format: peek.format, setup: options.formatSetup, firstTime: peek.firstTime, window: options.reorderWindow)
             file.inflate = options.inflate
+            file.lastSeq = EventOrder.firstSeq(rank: ranks[i])
             if let ledger {
                 file.ledger = ledger
                 if case .resume(_, let at) = ledger.decision { file.resumeAt = at }
@@ -337,7 +340,11 @@ public final class IngestJob {
         // Held locally so the per-hit update doesn't copy its table (nightly runs only).
         var tally = self.tally
         self.tally = nil
-        defer { self.tally = tally }
+        stage.seq = file.lastSeq
+        defer {
+            self.tally = tally
+            file.lastSeq = stage.seq
+        }
         for (i, record) in chunk.parsed.enumerated() {
             if record.kind == .hit {
                 hits += 1

@@ -15,6 +15,8 @@ final class InputFile {
     var malformed = 0
     /// How far in time the file has got.
     var progress: TimeProgress
+    /// The order number of this input's last event (`EventOrder`).
+    var lastSeq: Int64 = 0
 
     let setup: FormatSetup
     /// Which library inflates it (`--inflate`).

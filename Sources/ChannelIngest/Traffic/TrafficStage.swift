@@ -15,7 +15,9 @@ public final class TrafficStage {
     /// Traffic source by `CampaignParameters.decisionKey`.
     private var campaignSources = VisitorTable<Int32>(capacity: 1024)
     public private(set) var paths: [String] = []
-    private var seq: Int64 = 0
+    /// The last event's order number: the reader sets it per input (`EventOrder`), so equal
+    /// timestamps are ordered by input and line, however inputs and chunks interleave.
+    public var seq: Int64 = 0
     /// Bot hits by family index (`BotFilter.families`).
     public private(set) var botHits: [Int] = []
     public private(set) var spamHits = 0
