@@ -30,7 +30,7 @@ public final class IngestJob {
     /// Keys visitors: the installation's secret (command line), or random for this run.
     var keyer = VisitorKeyer.random()
 
-    public struct InputSummary {
+    public struct InputSummary: Equatable {
         public var file: String
         public var format: String
         public var bytes: Int
@@ -41,6 +41,8 @@ public final class IngestJob {
         public var resumedAt: Int? = nil
         /// Nightly runs: read to its end by an earlier run and unchanged since; not opened.
         public var alreadyRead = false
+        /// Its place in name order (`EventOrder`), which orders `summary.json`'s inputs.
+        var rank = 0
     }
 
     public init(options: IngestOptions) {
@@ -69,7 +71,10 @@ public final class IngestJob {
         ga4?.finish(sink: sessionSink, orphanGoal: orphanSink)
         progressLine?.clear()
         joinCRM()
-        collectStats(sessionizer: sessionizer, referrers: referrers)
+        collectStats(sessionizer: sessionizer, referrers: referrers, endOfRunWarnings: false)
+        // The tables are written from the run's partial, through the merge a distributed run's
+        // partials go through (`Partial`): one way from counts to tables.
+        adopt(partial(referrers: referrers, sessionizer: sessionizer))
         stats.seconds = Date().timeIntervalSince(started)
     }
 
@@ -149,6 +154,7 @@ public final class IngestJob {
                 let file = InputFile(path: path, format: options.format, setup: options.formatSetup, firstTime: nil, window: options.reorderWindow, detected: options.format != nil)
                 file.inflate = options.inflate
                 file.lastSeq = EventOrder.firstSeq(rank: ranks[i])
+                file.rank = ranks[i]
                 pending.append(file)
                 continue
             }
@@ -168,6 +174,7 @@ public final class IngestJob {
             let file = InputFile(path: path, format: peek.format, setup: options.formatSetup, firstTime: peek.firstTime, window: options.reorderWindow)
             file.inflate = options.inflate
             file.lastSeq = EventOrder.firstSeq(rank: ranks[i])
+            file.rank = ranks[i]
             if let ledger {
                 file.ledger = ledger
                 if case .resume(_, let at) = ledger.decision { file.resumeAt = at }
@@ -218,7 +225,7 @@ public final class IngestJob {
                     stats.damagedFiles += 1
                     stats.warnings.append("\(e.description); skipped, the other inputs were read")
                     inputs.append(InputSummary(file: pending[next].path, format: pending[next].format?.rawValue ?? "unknown",
-                                               bytes: 0, lines: 0, malformed: 0, damage: e.description))
+                                               bytes: 0, lines: 0, malformed: 0, damage: e.description, rank: pending[next].rank))
                 }
                 next += 1
             }
@@ -262,7 +269,7 @@ public final class IngestJob {
     static let filesAhead = 2
 
     /// Copies the stages' counters into `stats` and adds the end-of-run warnings.
-    func collectStats(sessionizer: Sessionizer, referrers: ReferrerClassifier) {
+    func collectStats(sessionizer: Sessionizer, referrers: ReferrerClassifier, endOfRunWarnings: Bool = true) {
         stats.botHitsByFamily = Dictionary(uniqueKeysWithValues: stage.bots.families.enumerated().compactMap { i, f in
             stage.botHits[i] > 0 ? (f, stage.botHits[i]) : nil
         })
@@ -274,6 +281,7 @@ public final class IngestJob {
         stats.conversions = aggregates.conversions
         stats.sessions = aggregates.sessions
         stats.visitors = aggregates.distinctVisitors
+        guard endOfRunWarnings else { return }
         if sessionizer.lateEvents > 0 {
             stats.warnings.append("\(sessionizer.lateEvents) pageviews were more than \(options.reorderWindow) s out of time order in their file; sessions near them may differ from a sorted run")
         }
@@ -308,7 +316,7 @@ public final class IngestJob {
             file.lines += 1
             file.malformed += 1
             stats.lines += 1
-            sample.withSpan { stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: $0) }
+            sample.withSpan { stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: $0, rank: file.rank, samplesSoFar: &file.samples) }
         }
         switch chunk.detection {
         case .notRun: break
@@ -365,7 +373,7 @@ public final class IngestJob {
                 stats.commentLines += 1
             } else {
                 file.malformed += 1
-                stats.noteMalformed(file: file.path, line: firstLine + i + 1, bytes: record.line)
+                stats.noteMalformed(file: file.path, line: firstLine + i + 1, bytes: record.line, rank: file.rank, samplesSoFar: &file.samples)
             }
         }
         let lines = chunk.parsed.count
@@ -396,6 +404,12 @@ public final class IngestJob {
     /// Hits per day (nightly runs).
     var tally: DayTally?
 
+    /// Landing pages by id, for the tables (the merge numbers them anew).
+    var pagePaths: [String] = []
+    /// The aggregates as the sessions left them, before the merge made the tables' of them
+    /// (tests look at which days let go of their visitor sets).
+    var countedAggregates: TrafficAggregates?
+
     /// Called just before an input is opened for reading (tests make files vanish here).
     var willOpen: ((String) -> Void)?
 
@@ -411,7 +425,7 @@ public final class IngestJob {
         }
         inputs.append(InputSummary(file: file.path, format: file.format?.rawValue ?? "unknown",
                                    bytes: input.decompressedBytes - input.skippedBytes, lines: file.lines,
-                                   malformed: file.malformed, damage: damage, resumedAt: file.resumeAt > 0 ? file.resumeAt : nil))
+                                   malformed: file.malformed, damage: damage, resumedAt: file.resumeAt > 0 ? file.resumeAt : nil, rank: file.rank))
         progressLine?.finishFile(bytes: input.fileSize ?? input.compressedOffset)
         file.reader = nil
     }

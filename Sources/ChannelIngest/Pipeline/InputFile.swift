@@ -17,6 +17,10 @@ final class InputFile {
     var progress: TimeProgress
     /// The order number of this input's last event (`EventOrder`).
     var lastSeq: Int64 = 0
+    /// Its place in name order (`EventOrder`).
+    var rank = 0
+    /// Malformed lines of it kept as samples.
+    var samples = 0
 
     let setup: FormatSetup
     /// Which library inflates it (`--inflate`).

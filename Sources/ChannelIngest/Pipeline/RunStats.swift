@@ -5,6 +5,8 @@ public struct RunStats {
         public var line: Int
         /// The line's first 200 bytes, invalid UTF-8 repaired, IP addresses masked.
         public var text: String
+        /// The input's rank (`EventOrder`): the samples kept are the first by (rank, line).
+        var rank = 0
     }
 
     public static let maxSamples = 5
@@ -42,10 +44,14 @@ public struct RunStats {
 
     public init() {}
 
-    mutating func noteMalformed(file: String, line: Int, bytes: ByteSpan) {
+    /// Counts a malformed line and keeps it as a sample when it is among its input's first
+    /// `maxSamples` (the run's samples are then the first by input rank and line, however the
+    /// inputs were split or interleaved).
+    mutating func noteMalformed(file: String, line: Int, bytes: ByteSpan, rank: Int = 0, samplesSoFar: inout Int) {
         malformed += 1
-        if malformedSamples.count < Self.maxSamples {
-            malformedSamples.append(MalformedSample(file: file, line: line, text: AddressRedaction.redact(bytes.prefix(200).string)))
+        if samplesSoFar < Self.maxSamples {
+            samplesSoFar += 1
+            malformedSamples.append(MalformedSample(file: file, line: line, text: AddressRedaction.redact(bytes.prefix(200).string), rank: rank))
         }
     }
 

@@ -13,7 +13,7 @@ public enum ReportWriter {
         // the run with the state's totals beside.
         let tables = job.report.map {
             TrafficTables(aggregates: $0.aggregates, paths: $0.paths, stats: $0.stats, costs: job.costs, hasLeads: $0.hasLeads)
-        } ?? TrafficTables(aggregates: job.aggregates, paths: job.stage.paths, stats: job.stats, costs: job.costs, hasLeads: job.crm != nil)
+        } ?? TrafficTables(aggregates: job.aggregates, paths: job.pagePaths, stats: job.stats, costs: job.costs, hasLeads: job.crm != nil)
         let o = job.options
         let files = o.files.count == 1 ? "1 input" : "\(o.files.count) inputs"
         let source = o.statePath.map { "the nightly state \($0) (this run read \(files))" } ?? files

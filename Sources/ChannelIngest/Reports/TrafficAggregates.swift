@@ -78,10 +78,10 @@ public final class TrafficAggregates {
 
     // The rows, found per session by codes made of interned integers (a channel's number, a
     // source id, a page id, a day number) rather than by hashing their keys' strings.
-    private var channelRows = RowTable<Channel>()
-    private var sourceRows = RowTable<SourceKey>()
-    private var landingRows = RowTable<LandingKey>()
-    private var dayRows = RowTable<DayKey>()
+    var channelRows = RowTable<Channel>()
+    var sourceRows = RowTable<SourceKey>()
+    var landingRows = RowTable<LandingKey>()
+    var dayRows = RowTable<DayKey>()
     /// Source id → the code of its (channel, source, medium) row; several ids (campaigns) can
     /// share one row.
     private var sourceCodes = VisitorTable<Int32>(capacity: 256)
@@ -116,12 +116,12 @@ public final class TrafficAggregates {
     /// Conversions per (row, goal) under the main model, and per (row, model) under every
     /// model: flat arrays indexed by row slot, since a credit is added for every model of
     /// every conversion.
-    private var goalCredits: [Credited] = []
-    private var modelCredits = [Credited](repeating: Credited(), count: slotCount * AttributionModel.allCases.count)
+    var goalCredits: [Credited] = []
+    var modelCredits = [Credited](repeating: Credited(), count: slotCount * AttributionModel.allCases.count)
     /// Leads and their quality per row slot (main model).
-    private var leadTotals = [LeadTotals](repeating: LeadTotals(), count: slotCount)
+    var leadTotals = [LeadTotals](repeating: LeadTotals(), count: slotCount)
     /// Conversions of the pseudo rows per day.
-    public private(set) var pseudoByDay: [PseudoDayKey: Credited] = [:]
+    public internal(set) var pseudoByDay: [PseudoDayKey: Credited] = [:]
 
     public struct PseudoDayKey: Hashable {
         public var day: Int64
@@ -277,7 +277,7 @@ public final class TrafficAggregates {
     }
 
     @inline(__always)
-    private func channelCode(_ channel: Channel) -> UInt64 { UInt64(channel.rawValue) }
+    func channelCode(_ channel: Channel) -> UInt64 { UInt64(channel.rawValue) }
 
     /// The code of a source id's row: its (channel, source, medium)'s number, given once.
     @inline(__always)
@@ -289,7 +289,7 @@ public final class TrafficAggregates {
         return c
     }
 
-    private func sourceKeyCode(_ key: SourceKey) -> UInt64 {
+    func sourceKeyCode(_ key: SourceKey) -> UInt64 {
         if let c = sourceKeyCodes[key] { return UInt64(c) }
         let c = Int32(sourceKeyCodes.count)
         sourceKeyCodes[key] = c
@@ -297,12 +297,12 @@ public final class TrafficAggregates {
     }
 
     @inline(__always)
-    private func landingCode(_ channel: Channel, _ page: Int32) -> UInt64 {
+    func landingCode(_ channel: Channel, _ page: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: page)) << 8 | UInt64(channel.rawValue)
     }
 
     @inline(__always)
-    private func dayCode(_ day: Int64, _ channel: Channel) -> UInt64 {
+    func dayCode(_ day: Int64, _ channel: Channel) -> UInt64 {
         UInt64(bitPattern: day) << 8 | UInt64(channel.rawValue)
     }
 
