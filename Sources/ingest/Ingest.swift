@@ -40,7 +40,7 @@ struct Ingest: ParsableCommand {
 
         With --state, a nightly run reads each line once and carries sessions and leads over to the next night.
         """,
-        subcommands: [Run.self, Report.self, Explain.self, Formats.self],
+        subcommands: [Run.self, Report.self, Explain.self, Formats.self, Map.self, Reduce.self, Merge.self],
         defaultSubcommand: Run.self
     )
 }
@@ -52,128 +52,16 @@ extension Ingest {
         @Argument(help: "Log files: gzip or plain text, in any order; - reads standard input.")
         var files: [String] = []
 
-        @Option(help: "Settings file (TOML); flags given here win over it. See --print-config.")
-        var config: String?
-
-        @Option(name: .customLong("site"), help: "Your site's host (covers www. and other subdomains). Repeatable.")
-        var sites: [String] = []
-
-        @Option(help: "auto (default), combined, common, vhost_combined, w3c (CloudFront, IIS), alb, caddy, cloudflare, json (with [json] in the config). See `ingest formats`.")
-        var format: String?
-
-        @Option(name: .customLong("log-format"), help: "An nginx log_format or Apache LogFormat string, pasted from the server's config.")
-        var logFormat: String?
-
-        @Option(help: "Zone for days: an IANA name (Europe/Berlin) or an offset (+0200). Default: UTC.")
-        var timezone: String?
-
-        @Option(help: "Folder for the tables (default: ingest-report).")
-        var out: String?
-
-        @Option(name: .customLong("session-timeout"), help: "Minutes of inactivity that end a session (default: 30).")
-        var sessionTimeout: Int?
-
-        @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay.")
-        var model: String?
-
-        @Option(name: .customLong("secret-file"), help: "The secret that keys visitors (made on first use, 0600). Default: ~/.config/ingest/secret, or $INGEST_SECRET_FILE.")
-        var secretFile: String?
-
-        @Option(name: .customLong("lookback-days"), help: "Days before a conversion whose sessions may share its credit (default: 90).")
-        var lookbackDays: Int?
-
-        @Option(help: "A CRM export of leads or sales (CSV or JSON lines, gzip or not); columns as in the config's [crm]. Repeatable.")
-        var conversions: [String] = []
-
-        @Option(help: "Costs per channel for roi.csv: a CSV of channel,cost or channel,hours,hourly_rate.")
-        var costs: String?
-
-        @Option(name: .customLong("exclude-path"), help: "A path prefix whose hits are never pageviews (e.g. /api/). Repeatable.")
-        var excludePaths: [String] = []
-
-        @Option(name: .customLong("max-malformed"), help: "Fail when more than this fraction (0–1) of lines is malformed.")
-        var maxMalformed: Double?
-
-        @Option(help: "SQLite state of nightly runs: inputs are read once, sessions and leads carry over, tables cover every day the state holds.")
-        var state: String?
-
-        @Flag(help: "No progress and no table on stdout.")
-        var quiet = false
-
-        @Flag(help: "Print summary.json on stdout instead of the table.")
-        var json = false
-
-        @Flag(name: .customLong("print-config"), help: "Print the effective settings as a config file and exit.")
-        var printConfig = false
-
-        @Flag(name: .customLong("no-html"), help: "Write the CSV tables and summary.json only, no report.html.")
-        var noHTML = false
-
-        @Option(name: .customLong("inflate"), help: ArgumentHelp("The gzip library: isal (Intel ISA-L, the default, ~5× zlib's speed) or zlib (the reference).", valueName: "library"))
-        var inflate: String?
-
-        @OptionGroup var lists: ListFiles
-
-        @Flag(name: .customLong("ai-channel"), help: "Add an AI Assistants channel (ChatGPT, Perplexity, Claude, Gemini, … by referrer or utm_source), tried right after Direct and Cross-network. Off: GA4's grouping.")
-        var aiChannel = false
+        @OptionGroup var settings: RunOptions
 
         func validate() throws {
-            if let inflate, InflateLibrary(rawValue: inflate) == nil {
-                throw ValidationError("--inflate \(inflate): use \(InflateLibrary.allCases.map(\.rawValue).joined(separator: " or "))")
-            }
-            if let format, format != "auto" && LogFormat(name: format) == nil {
-                throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if let model, AttributionModel(rawValue: model) == nil {
-                throw ValidationError("--model \(model): use \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if let t = sessionTimeout, t <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
-            if let d = lookbackDays, d <= 0 { throw ValidationError("--lookback-days must be a positive number of days") }
-            if let m = maxMalformed, !(0...1).contains(m) { throw ValidationError("--max-malformed is a fraction between 0 and 1, e.g. 0.05") }
-            if files.isEmpty && !printConfig { throw ValidationError("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input") }
-        }
-
-        /// The config file's settings with this command line's flags laid over them.
-        func options() throws -> IngestOptions {
-            var o = IngestOptions()
-            if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
-            o.files = files
-            if !sites.isEmpty { o.siteHosts = sites }
-            if let format { o.format = LogFormat(name: format) }
-            if let logFormat {
-                o.formatSetup.formatString = try FormatString(logFormat, visitorID: o.visitorIDField?.name)
-                if format == nil || format == "auto" { o.format = .logFormat }
-            }
-            if o.format == .logFormat && o.formatSetup.formatString == nil {
-                throw IngestError.badArgument("--format log_format needs the format string: --log-format '…' (or log_format in the config)")
-            }
-            if o.format == .json && o.formatSetup.jsonMap == nil {
-                throw IngestError.badArgument("--format json needs a [json] table in the config naming the fields' key paths")
-            }
-            if let timezone { o.timezone = timezone }
-            if let out { o.outDir = out }
-            if let sessionTimeout { o.sessionTimeout = Int64(sessionTimeout) * 60 }
-            if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
-            if let model { o.model = AttributionModel(rawValue: model)! }
-            if let lookbackDays { o.lookbackDays = lookbackDays }
-            o.secretFile = secretFile ?? o.secretFile ?? VisitorKeyer.defaultSecretFile
-            if !conversions.isEmpty { o.crm.files = conversions }
-            if let costs { o.costsFile = costs }
-            o.maxMalformed = maxMalformed
-            if let state { o.statePath = state }
-            o.quiet = quiet
-            o.json = json
-            if noHTML { o.writesHTML = false }
-            if aiChannel { o.aiChannel = true }
-            lists.apply(to: &o)
-            if let inflate { o.inflate = InflateLibrary(rawValue: inflate)! }
-            return o
+            if files.isEmpty && !settings.printConfig { throw ValidationError("no input files: pass log files (e.g. ingest logs/*.gz) or - for standard input") }
         }
 
         func run() throws {
             do {
-                let o = try options()
-                if printConfig {
+                let o = try settings.options(files: files)
+                if settings.printConfig {
                     print(o.asConfig.render(), terminator: "")
                     return
                 }
@@ -185,6 +73,7 @@ extension Ingest {
                     try job.run()
                 }
                 let tables = try ReportWriter.write(job: job, to: o.outDir)
+                let quiet = settings.quiet, json = settings.json
                 if !quiet {
                     for w in job.stats.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
                     if job.stats.malformed > 0 {
@@ -198,7 +87,7 @@ extension Ingest {
                                                 report: o.writesHTML ? ReportWriter.htmlName : nil), terminator: "")
                 }
                 // (A nightly run checks this before it commits, so nothing of it is kept.)
-                if o.statePath == nil, let limit = maxMalformed, job.stats.lines > 0 {
+                if o.statePath == nil, let limit = settings.maxMalformed, job.stats.lines > 0 {
                     let ratio = Double(job.stats.malformed) / Double(job.stats.lines)
                     if ratio > limit {
                         throw IngestError.tooManyMalformed(String(format: "%.4f of lines were malformed, more than --max-malformed %.4f allows (samples in %@/summary.json)", ratio, limit, o.outDir))
@@ -355,4 +244,126 @@ struct ListFiles: ParsableArguments {
         if !referrerDBs.isEmpty { o.referrerDatabases = referrerDBs }
         if !botDBs.isEmpty { o.botDatabases = botDBs }
     }
+}
+
+/// The options of a run, shared by `run` and the stages of a distributed run (`map`, `reduce`,
+/// `merge`), so a command line moves to the cluster unchanged.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Settings file (TOML); flags given here win over it. See --print-config.")
+    var config: String?
+
+    @Option(name: .customLong("site"), help: "Your site's host (covers www. and other subdomains). Repeatable.")
+    var sites: [String] = []
+
+    @Option(help: "auto (default), combined, common, vhost_combined, w3c (CloudFront, IIS), alb, caddy, cloudflare, json (with [json] in the config). See `ingest formats`.")
+    var format: String?
+
+    @Option(name: .customLong("log-format"), help: "An nginx log_format or Apache LogFormat string, pasted from the server's config.")
+    var logFormat: String?
+
+    @Option(help: "Zone for days: an IANA name (Europe/Berlin) or an offset (+0200). Default: UTC.")
+    var timezone: String?
+
+    @Option(help: "Folder for the tables (default: ingest-report).")
+    var out: String?
+
+    @Option(name: .customLong("session-timeout"), help: "Minutes of inactivity that end a session (default: 30).")
+    var sessionTimeout: Int?
+
+    @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay.")
+    var model: String?
+
+    @Option(name: .customLong("secret-file"), help: "The secret that keys visitors (made on first use, 0600). Default: ~/.config/ingest/secret, or $INGEST_SECRET_FILE.")
+    var secretFile: String?
+
+    @Option(name: .customLong("lookback-days"), help: "Days before a conversion whose sessions may share its credit (default: 90).")
+    var lookbackDays: Int?
+
+    @Option(help: "A CRM export of leads or sales (CSV or JSON lines, gzip or not); columns as in the config's [crm]. Repeatable.")
+    var conversions: [String] = []
+
+    @Option(help: "Costs per channel for roi.csv: a CSV of channel,cost or channel,hours,hourly_rate.")
+    var costs: String?
+
+    @Option(name: .customLong("exclude-path"), help: "A path prefix whose hits are never pageviews (e.g. /api/). Repeatable.")
+    var excludePaths: [String] = []
+
+    @Option(name: .customLong("max-malformed"), help: "Fail when more than this fraction (0–1) of lines is malformed.")
+    var maxMalformed: Double?
+
+    @Option(help: "SQLite state of nightly runs: inputs are read once, sessions and leads carry over, tables cover every day the state holds.")
+    var state: String?
+
+    @Flag(help: "No progress and no table on stdout.")
+    var quiet = false
+
+    @Flag(help: "Print summary.json on stdout instead of the table.")
+    var json = false
+
+    @Flag(name: .customLong("print-config"), help: "Print the effective settings as a config file and exit.")
+    var printConfig = false
+
+    @Flag(name: .customLong("no-html"), help: "Write the CSV tables and summary.json only, no report.html.")
+    var noHTML = false
+
+    @Option(name: .customLong("inflate"), help: ArgumentHelp("The gzip library: isal (Intel ISA-L, the default, ~5× zlib's speed) or zlib (the reference).", valueName: "library"))
+    var inflate: String?
+
+    @OptionGroup var lists: ListFiles
+
+    @Flag(name: .customLong("ai-channel"), help: "Add an AI Assistants channel (ChatGPT, Perplexity, Claude, Gemini, … by referrer or utm_source), tried right after Direct and Cross-network. Off: GA4's grouping.")
+    var aiChannel = false
+
+    func validate() throws {
+        if let inflate, InflateLibrary(rawValue: inflate) == nil {
+            throw ValidationError("--inflate \(inflate): use \(InflateLibrary.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        if let format, format != "auto" && LogFormat(name: format) == nil {
+            throw ValidationError("--format \(format): use auto, \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let model, AttributionModel(rawValue: model) == nil {
+            throw ValidationError("--model \(model): use \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let t = sessionTimeout, t <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
+        if let d = lookbackDays, d <= 0 { throw ValidationError("--lookback-days must be a positive number of days") }
+        if let m = maxMalformed, !(0...1).contains(m) { throw ValidationError("--max-malformed is a fraction between 0 and 1, e.g. 0.05") }
+    }
+
+    /// The config file's settings with this command line's flags laid over them.
+    func options(files: [String]) throws -> IngestOptions {
+        var o = IngestOptions()
+        if let config { o = IngestOptions(config: try IngestConfig.load(path: config), origin: config) }
+        o.files = files
+        if !sites.isEmpty { o.siteHosts = sites }
+        if let format { o.format = LogFormat(name: format) }
+        if let logFormat {
+            o.formatSetup.formatString = try FormatString(logFormat, visitorID: o.visitorIDField?.name)
+            if format == nil || format == "auto" { o.format = .logFormat }
+        }
+        if o.format == .logFormat && o.formatSetup.formatString == nil {
+            throw IngestError.badArgument("--format log_format needs the format string: --log-format '…' (or log_format in the config)")
+        }
+        if o.format == .json && o.formatSetup.jsonMap == nil {
+            throw IngestError.badArgument("--format json needs a [json] table in the config naming the fields' key paths")
+        }
+        if let timezone { o.timezone = timezone }
+        if let out { o.outDir = out }
+        if let sessionTimeout { o.sessionTimeout = Int64(sessionTimeout) * 60 }
+        if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
+        if let model { o.model = AttributionModel(rawValue: model)! }
+        if let lookbackDays { o.lookbackDays = lookbackDays }
+        o.secretFile = secretFile ?? o.secretFile ?? VisitorKeyer.defaultSecretFile
+        if !conversions.isEmpty { o.crm.files = conversions }
+        if let costs { o.costsFile = costs }
+        o.maxMalformed = maxMalformed
+        if let state { o.statePath = state }
+        o.quiet = quiet
+        o.json = json
+        if noHTML { o.writesHTML = false }
+        if aiChannel { o.aiChannel = true }
+        lists.apply(to: &o)
+        if let inflate { o.inflate = InflateLibrary(rawValue: inflate)! }
+        return o
+    }
+
 }

@@ -146,8 +146,8 @@ extension IngestJob {
 
     /// Takes a merged partial's figures as this run's: the tables, `summary.json` and the
     /// terminal are written from them.
-    func adopt(_ p: Partial) {
-        let merged = TrafficAggregates(sources: stage.sources, zone: aggregates.zone)
+    func adopt(_ p: Partial, sources: TrafficSources? = nil, zone: ReportTimeZone? = nil) {
+        let merged = TrafficAggregates(sources: sources ?? stage.sources, zone: zone ?? aggregates.zone)
         merged.model = options.model
         pagePaths = p.visits.fill(merged)
         countedAggregates = aggregates

@@ -138,7 +138,9 @@ public final class IngestJob {
         var undetected: [(String, String, String)] = []
         var totalBytes = 0
         let paths = try InputPaths.expand(options.files)
-        let ranks = EventOrder.ranks(of: paths)
+        let ranks = options.inputRank.map { r in paths.map { _ in r } } ?? EventOrder.ranks(of: paths)
+        let inputName = options.inputName
+        let shown = { (path: String) in inputName ?? path }
         let isFile = paths.map { $0 != "-" && Self.isRegularFile($0) }
         // The peeks run on every core (a CDN's day is thousands of files); what follows them —
         // the nightly ledger, warnings, errors — goes in argument order as before.
@@ -155,6 +157,7 @@ public final class IngestJob {
                 file.inflate = options.inflate
                 file.lastSeq = EventOrder.firstSeq(rank: ranks[i])
                 file.rank = ranks[i]
+                file.name = shown(path)
                 pending.append(file)
                 continue
             }
@@ -167,14 +170,15 @@ public final class IngestJob {
             }
             totalBytes += peek.size
             if peek.isEmpty {
-                stats.warnings.append("\(path): empty file")
+                stats.warnings.append("\(shown(path)): empty file")
             } else if peek.format == nil {
-                undetected.append((path, peek.firstLine, peek.whyNoneFits))
+                undetected.append((shown(path), peek.firstLine, peek.whyNoneFits))
             }
             let file = InputFile(path: path, format: peek.format, setup: options.formatSetup, firstTime: peek.firstTime, window: options.reorderWindow)
             file.inflate = options.inflate
             file.lastSeq = EventOrder.firstSeq(rank: ranks[i])
             file.rank = ranks[i]
+            file.name = shown(path)
             if let ledger {
                 file.ledger = ledger
                 if case .resume(_, let at) = ledger.decision { file.resumeAt = at }
@@ -224,7 +228,7 @@ public final class IngestJob {
                     // damage to report, not a reason to lose every other file.
                     stats.damagedFiles += 1
                     stats.warnings.append("\(e.description); skipped, the other inputs were read")
-                    inputs.append(InputSummary(file: pending[next].path, format: pending[next].format?.rawValue ?? "unknown",
+                    inputs.append(InputSummary(file: pending[next].name, format: pending[next].format?.rawValue ?? "unknown",
                                                bytes: 0, lines: 0, malformed: 0, damage: e.description, rank: pending[next].rank))
                 }
                 next += 1
@@ -316,7 +320,7 @@ public final class IngestJob {
             file.lines += 1
             file.malformed += 1
             stats.lines += 1
-            sample.withSpan { stats.noteMalformed(file: file.path, line: file.lineNumber, bytes: $0, rank: file.rank, samplesSoFar: &file.samples) }
+            sample.withSpan { stats.noteMalformed(file: file.name, line: file.lineNumber, bytes: $0, rank: file.rank, samplesSoFar: &file.samples) }
         }
         switch chunk.detection {
         case .notRun: break
@@ -326,7 +330,7 @@ public final class IngestJob {
             noteFormat(f)
         case .failed:
             file.detected = true
-            stats.warnings.append("\(file.path): no known log format fits its first lines; every line counted as malformed (name one with --format)")
+            stats.warnings.append("\(file.name): no known log format fits its first lines; every line counted as malformed (name one with --format)")
         }
         // Lines mostly come parsed from the reader thread; a chunk it handed over unparsed
         // (nothing was queued for this thread) is parsed here, a batch at a time.
@@ -362,7 +366,9 @@ public final class IngestJob {
                 if hit.time > maxTime { maxTime = hit.time }
                 progress.observe(hit.time)
                 if let e = stage.event(for: hit) {
-                    if let sessions {
+                    if let eventSink {
+                        eventSink(e, hit)
+                    } else if let sessions {
                         sessions.add(e, sessionID: UInt64(hit.sessionID.string) ?? hit.sessionID.hashValue64,
                                      value: hit.eventValue.count > 0 ? Double(hit.eventValue.string) : nil)
                     } else {
@@ -373,7 +379,7 @@ public final class IngestJob {
                 stats.commentLines += 1
             } else {
                 file.malformed += 1
-                stats.noteMalformed(file: file.path, line: firstLine + i + 1, bytes: record.line, rank: file.rank, samplesSoFar: &file.samples)
+                stats.noteMalformed(file: file.name, line: firstLine + i + 1, bytes: record.line, rank: file.rank, samplesSoFar: &file.samples)
             }
         }
         let lines = chunk.parsed.count
@@ -404,6 +410,9 @@ public final class IngestJob {
     /// Hits per day (nightly runs).
     var tally: DayTally?
 
+    /// `ingest map`: where events go instead of the sessionizer (with the hit they came from).
+    var eventSink: ((VisitEvent, Hit) -> Void)?
+
     /// Landing pages by id, for the tables (the merge numbers them anew).
     var pagePaths: [String] = []
     /// The aggregates as the sessions left them, before the merge made the tables' of them
@@ -421,9 +430,9 @@ public final class IngestJob {
         if let d = input.damage {
             damage = d.message
             stats.damagedFiles += 1
-            stats.warnings.append("\(file.path): \(d.message); read up to there")
+            stats.warnings.append("\(file.name): \(d.message); read up to there")
         }
-        inputs.append(InputSummary(file: file.path, format: file.format?.rawValue ?? "unknown",
+        inputs.append(InputSummary(file: file.name, format: file.format?.rawValue ?? "unknown",
                                    bytes: input.decompressedBytes - input.skippedBytes, lines: file.lines,
                                    malformed: file.malformed, damage: damage, resumedAt: file.resumeAt > 0 ? file.resumeAt : nil, rank: file.rank))
         progressLine?.finishFile(bytes: input.fileSize ?? input.compressedOffset)

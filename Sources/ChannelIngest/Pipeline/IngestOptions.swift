@@ -53,6 +53,11 @@ public struct IngestOptions: Sendable {
     public var secretFile: String?
     /// The SQLite state of nightly runs (`--state`); nil: a one-off run.
     public var statePath: String?
+    /// `ingest map` of one input in a distributed run: its rank among all the run's inputs
+    /// (`EventOrder`; the Spark driver ranks them) and the name it is reported under (the
+    /// task reads a local copy). nil: ranked among the files given, reported by path.
+    public var inputRank: Int?
+    public var inputName: String?
 
     public init() {}
 

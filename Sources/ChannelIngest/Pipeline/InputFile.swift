@@ -3,6 +3,9 @@ import Foundation
 /// One input being read: its reader thread, its format, and how far in time it has got.
 final class InputFile {
     let path: String
+    /// What the input is called in warnings, samples and `summary.json` (its path, or the
+    /// name a distributed run's task was given for its local copy).
+    var name: String
     /// nil until known; stdin is detected from its first chunk, as it can't be peeked.
     var format: LogFormat?
     /// Whether detection already ran (a file it failed on stays without a format).
@@ -28,6 +31,7 @@ final class InputFile {
 
     init(path: String, format: LogFormat?, setup: FormatSetup, firstTime: Int64?, window: Int64, detected: Bool = true) {
         self.path = path
+        name = path
         self.setup = setup
         self.format = format
         self.detected = detected

@@ -15,7 +15,10 @@ public enum ReportWriter {
             TrafficTables(aggregates: $0.aggregates, paths: $0.paths, stats: $0.stats, costs: job.costs, hasLeads: $0.hasLeads)
         } ?? TrafficTables(aggregates: job.aggregates, paths: job.pagePaths, stats: job.stats, costs: job.costs, hasLeads: job.crm != nil)
         let o = job.options
-        let files = o.files.count == 1 ? "1 input" : "\(o.files.count) inputs"
+        // The inputs read (a distributed run's merge has no file names of its own; a folder
+        // given is its files); a nightly run's are every input named.
+        let n = job.report == nil ? job.inputs.count : o.files.count
+        let files = n == 1 ? "1 input" : "\(n) inputs"
         let source = o.statePath.map { "the nightly state \($0) (this run read \(files))" } ?? files
         try write(tables, summary: SummaryJSON.render(job: job), to: dir,
                   html: o.writesHTML ? HTMLReport.Context(sites: o.siteHosts, source: source) : nil)

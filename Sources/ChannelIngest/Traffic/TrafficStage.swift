@@ -134,6 +134,9 @@ public final class TrafficStage {
         Array(path.utf8).withUnsafeBufferPointer { pageID(ByteSpan(base: $0.baseAddress ?? emptyByte, count: $0.count)) }
     }
 
+    /// The id of a path read back from a map's event line.
+    func internPage(_ path: ByteSpan) -> Int32 { pageID(path) }
+
     @inline(__always)
     private func pageID(_ path: ByteSpan) -> Int32 {
         let h = path.quickHash64

@@ -1,0 +1,54 @@
+import Foundation
+
+/// `ingest merge`: the last stage of a distributed run (docs/spark.md). Adds the partials of
+/// every map and reduce task (`Partial`) and takes the sum as the run's figures: the tables,
+/// `summary.json` and `report.html` are then written as a one-process run writes its own (which
+/// goes through the same merge of its one partial).
+///
+/// It refuses, with one line, a partial of another format version or other settings, a stream
+/// with no partial in it, and a set of reduce partials with a partition missing or twice: a
+/// table of some partitions would look whole and be wrong.
+extension IngestJob {
+    public func runMerge(partials: [String]) throws {
+        try Self.checkDistributable(options, stage: "ingest merge")
+        let started = Date()
+        costs = try options.costsFile.map { try ChannelCosts.read(path: $0) } ?? options.costs
+        if let f = options.secretFile { keyer = try VisitorKeyer.installation(secretFile: f) }
+        var reader = PartialFile.Reader(config: ConfigFingerprint.of(options, keyer: keyer))
+        for path in partials.isEmpty ? ["-"] : partials {
+            let source = try LineSource(path: path)
+            let headers = reader.headers
+            while let line = source.next() {
+                if line.isEmpty { continue }
+                try reader.add(line: line.string, origin: "\(source.name) line \(source.lineNumber)")
+            }
+            if let d = source.damage { throw IngestError.unusableInput("\(source.name): \(d.message): a partial must be read whole") }
+            if reader.headers == headers { throw IngestError.unusableInput("\(source.name): no ingest partial in it (no header record)") }
+        }
+        try Self.checkPartitions(reader.partitions)
+        let classifiers = try Classifiers(options: options)
+        let zone = try ReportTimeZone(options.timezone)
+        aggregates = TrafficAggregates(sources: classifiers.sources, zone: zone)
+        stats.seconds = 0
+        adopt(reader.partial, sources: classifiers.sources, zone: zone)
+        stats.seconds = Date().timeIntervalSince(started)
+    }
+
+    /// Every partition of 0..<n exactly once, all of one n.
+    static func checkPartitions(_ labels: [(index: Int, count: Int)]) throws {
+        guard let n = labels.first?.count else { return }
+        if let other = labels.first(where: { $0.count != n }) {
+            throw IngestError.unusableInput("partials of runs with \(n) and \(other.count) partitions: merge the partials of one run")
+        }
+        var seen = Set<Int>()
+        for l in labels {
+            guard (0..<n).contains(l.index) else { throw IngestError.unusableInput("a partial of partition \(l.index), outside 0–\(n - 1)") }
+            guard seen.insert(l.index).inserted else {
+                throw IngestError.unusableInput("partition \(l.index) of \(n) is there twice: its visitors would count twice")
+            }
+        }
+        if let missing = (0..<n).first(where: { !seen.contains($0) }) {
+            throw IngestError.unusableInput("partition \(missing) of \(n) is missing: the tables would leave its visitors out (\(seen.count) of \(n) partials given)")
+        }
+    }
+}

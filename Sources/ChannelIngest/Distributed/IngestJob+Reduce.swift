@@ -1,0 +1,95 @@
+import Foundation
+
+/// `ingest reduce`: the second stage of a distributed run (docs/spark.md).
+///
+/// It gets every event of one partition's visitors — one or more streams of event lines
+/// (`EventLine`), each in the order its map wrote it or sorted — and does what a run does with
+/// events: the sessionizer applies them in (time, order) order, closed sessions go to the
+/// aggregates and the attributor, exactly the stages and code of a one-process run. Its output
+/// is a partial of the visit side (and of any map partial records that came in the streams, as
+/// in `ingest map | sort | ingest reduce`).
+///
+/// Streams are merged like a run's inputs: the one furthest behind in time is read next, and
+/// events are applied once every stream has passed them by the reorder window, so a map's
+/// slightly out-of-order lines (servers log at request end) come out as a sorted run's would.
+extension IngestJob {
+    /// Which partition this reduce is, of how many (the merge checks that none is missing).
+    public struct PartitionLabel {
+        public var index: Int
+        public var count: Int
+        public init(index: Int, count: Int) {
+            self.index = index
+            self.count = count
+        }
+    }
+
+    public func runReduce(streams: [String], partition: PartitionLabel?) throws -> String {
+        try Self.checkDistributable(options, stage: "ingest reduce")
+        if let f = options.secretFile { keyer = try VisitorKeyer.installation(secretFile: f) }
+        let (sessionizer, _) = try buildStages()
+        let config = ConfigFingerprint.of(options, keyer: keyer)
+        var records = PartialFile.Reader(config: config)
+        let stage = self.stage!
+        let window = options.reorderWindow
+        var sourceIDs = VisitorTable<Int32>(capacity: 1024)
+        var runs: [(source: LineSource, progress: TimeProgress)] = try (streams.isEmpty ? ["-"] : streams).map {
+            (try LineSource(path: $0), TimeProgress(start: .min, window: window))
+        }
+        while !runs.isEmpty {
+            // The stream furthest behind; a batch of its lines.
+            var k = 0
+            for i in runs.indices where runs[i].progress.value < runs[k].progress.value { k = i }
+            var ended = false
+            for _ in 0..<4096 {
+                guard let line = runs[k].source.next() else {
+                    ended = true
+                    break
+                }
+                if line.isEmpty { continue }
+                if line[0] == 0x7B {   // `{`: a record of a partial (a map's, sorted in with its events)
+                    try records.add(line: line.string, origin: "\(runs[k].source.name) line \(runs[k].source.lineNumber)")
+                    continue
+                }
+                guard let parsed = EventLine.parse(line) else {
+                    throw IngestError.unusableInput("\(runs[k].source.name) line \(runs[k].source.lineNumber): not an event line of ingest map (\(AddressRedaction.redact(line.prefix(80).string)))")
+                }
+                var e = parsed.event
+                if parsed.source.count > 0 {
+                    let h = parsed.source.quickHash64
+                    if let id = sourceIDs[h] {
+                        e.origin = id
+                    } else {
+                        guard let s = EventLine.sourceParts(parsed.source) else {
+                            throw IngestError.unusableInput("\(runs[k].source.name) line \(runs[k].source.lineNumber): a traffic source without its three fields")
+                        }
+                        let id = stage.sources.intern(source: s.source, medium: s.medium, campaign: s.campaign)
+                        sourceIDs[h] = id
+                        e.origin = id
+                    }
+                }
+                if parsed.page.count > 0 {
+                    let path = parsed.page.dropFirst(1)
+                    e.page = path.firstIndex(of: 0x25) == nil ? stage.internPage(path) : stage.internPage(EventLine.unescaped(path))
+                }
+                runs[k].progress.observe(e.time)
+                sessionizer.push(e)
+            }
+            if ended {
+                if let d = runs[k].source.damage {
+                    throw IngestError.unusableInput("\(runs[k].source.name): \(d.message): a partition's events must be read whole")
+                }
+                runs.remove(at: k)
+            }
+            let watermark = runs.map { Self.earliestPossible(after: $0.progress.value, window: window) }.min() ?? .max
+            sessionizer.advance(to: watermark)
+        }
+        sessionizer.finish()
+        // The map side's records that came in the streams, and this partition's visits.
+        var p = records.partial
+        let names = p.visits.goalNames
+        p.visits = Partial.Visits(aggregates: aggregates, paths: stage.paths, goalHitsWithoutSession: sessionizer.goalHitsWithoutSession,
+                                  lateEvents: sessionizer.lateEvents)
+        if p.visits.goalNames.isEmpty { p.visits.goalNames = names }
+        return PartialFile.render(p, stage: "reduce", partition: partition)
+    }
+}
