@@ -60,6 +60,9 @@ extension Ingest {
         @Option(help: "Write the partial here (default: standard output).")
         var output: String?
 
+        @Option(name: .customLong("map-partial"), help: ArgumentHelp("A map task's map.partial, consulted (which CRM rows are this partition's; whether the logs have assets), not passed on. Repeatable: give every map's.", valueName: "file"))
+        var mapPartials: [String] = []
+
         func validate() throws {
             if (partition == nil) != (partitions == nil) { throw ValidationError("--partition and --partitions go together") }
             if let p = partition, let n = partitions, !(0..<n).contains(p) { throw ValidationError("--partition \(p) is not one of 0–\(n - 1)") }
@@ -69,7 +72,7 @@ extension Ingest {
             try Stage.run {
                 let o = try settings.options(files: [])
                 let label = partition.map { IngestJob.PartitionLabel(index: $0, count: partitions!) }
-                let text = try IngestJob(options: o).runReduce(streams: streams, partition: label)
+                let text = try IngestJob(options: o).runReduce(streams: streams, partition: label, mapPartials: mapPartials)
                 if let output {
                     try AtomicFile.write(text, to: URL(fileURLWithPath: output))
                 } else {

@@ -110,6 +110,15 @@ public final class Attributor {
         if touchpoints.count >= compactAt { compact() }
     }
 
+    /// A session's touchpoint without its conversions: a distributed run's merge rebuilds the
+    /// touchpoints CRM rows may join from its partials (a visitor's in the order they start).
+    public func add(_ t: Touchpoint, visitor: UInt64) {
+        let index = Int32(touchpoints.count)
+        touchpoints.append(t)
+        previous.append(latestOf.updateValue(index, forKey: visitor) ?? -1)
+        if t.start > latest { latest = t.start }
+    }
+
     /// Shares a conversion of `goal` worth `value` at `time` among the visitor's sessions that
     /// started in the lookback window before it, under every model. False when there is none.
     @discardableResult

@@ -26,9 +26,6 @@ extension IngestJob {
         if o.statePath != nil {
             throw IngestError.badArgument("\(stage) does not keep nightly state (--state): a distributed run is a one-off; run the nightly job with ingest --state on one machine")
         }
-        if !o.crm.files.isEmpty {
-            throw IngestError.badArgument("\(stage) does not join CRM exports yet (--conversions, [crm] files): run ingest on one machine for lead tables, or drop the export for the traffic and goal tables")
-        }
         if o.format == .ga4 {
             throw IngestError.badArgument("\(stage) can't split GA4 exports (their sessions are their own, by session id): run ingest on one machine")
         }
@@ -72,13 +69,9 @@ extension IngestJob {
         var sourceFields: [Int32: [UInt8]] = [:]
         var pageFields: [Int32: [UInt8]] = [:]
         let stage = self.stage!
-        let keyer = self.keyer
-        let byVisitor = options.visitorIDField != nil
-        let count = UInt64(partitions)
         var failure: Error?
         eventSink = { e, hit in
-            let key = byVisitor || hit.visitorID.count > 0 ? e.visitor : keyer.client(hit.client)
-            let w = writers[Int(mix64(key) % count)]
+            let w = writers[PartitionKey.partition(of: stage.partitionKey(hit, visitor: e.visitor), count: partitions)]
             let source: [UInt8]
             if e.origin >= 0 {
                 source = sourceFields[e.origin] ?? {

@@ -28,10 +28,50 @@ extension IngestJob {
         try Self.checkPartitions(reader.partitions)
         let classifiers = try Classifiers(options: options)
         let zone = try ReportTimeZone(options.timezone)
+        var merged = reader.partial
+        if !options.crm.files.isEmpty {
+            // What reading the export counted (rows, duplicates, bad times) is the merge's own;
+            // how its rows joined, the reduces'.
+            let imported = try CRMExport.read(options.crm, zone: zone)
+            merged.reading.warnings.insert(contentsOf: imported.warnings.map { .init(rank: -1, value: $0) }, at: 0)
+            crm = imported
+            if merged.visits.crmOutcome == nil { merged.visits.crmOutcome = CRMJoin.Outcome() }
+        }
         aggregates = TrafficAggregates(sources: classifiers.sources, zone: zone)
         stats.seconds = 0
-        adopt(reader.partial, sources: classifiers.sources, zone: zone)
+        adopt(merged, sources: classifiers.sources, zone: zone)
+        if let imported = crm { joinCRM(imported, evidence: merged, classifiers: classifiers) }
         stats.seconds = Date().timeIntervalSince(started)
+    }
+
+    /// Joins the CRM rows as a one-process run does (`CRMJoin`, the same code), with the
+    /// evidence every partition exported: the touchpoints rows may reach are rebuilt in an
+    /// attributor of the merged aggregates' sources and pages.
+    private func joinCRM(_ imported: CRMImport, evidence merged: Partial, classifiers: Classifiers) {
+        let evidence = Self.evidence(for: imported, options: options, keyer: keyer)
+        let records = merged.visits.crmEvidence
+        evidence.load(leadHits: merged.reading.leadHits, visitorsOfClient: records.visitorsOfClient, sessionlessHits: records.sessionlessHits)
+        let aggregates = self.aggregates!
+        let sources = classifiers.sources
+        let attributor = Attributor(lookbackDays: options.lookbackDays, goalValues: options.goals.map(\.value),
+                                    isDirect: { sources.channel($0) == .direct }, credit: { aggregates.credit($0) })
+        var pageIDs = Dictionary(pagePaths.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        for (visitor, list) in records.touchpoints.sorted(by: { $0.key < $1.key }) {
+            for t in list {
+                let page = pageIDs[t.page] ?? {
+                    pagePaths.append(t.page)
+                    pageIDs[t.page] = Int32(pagePaths.count - 1)
+                    return Int32(pagePaths.count - 1)
+                }()
+                let source = sources.intern(source: t.source.source, medium: t.source.medium, campaign: t.source.campaign)
+                attributor.add(Attributor.Touchpoint(start: t.start, end: t.end, source: source, landingPage: page,
+                                                     pageviews: t.pageviews, requests: t.requests, assets: t.assets), visitor: visitor)
+            }
+        }
+        self.evidence = evidence
+        self.attributor = attributor
+        joinCRM(sawAssets: merged.reading.assetHits > 0, bots: classifiers.bots)
+        stats.conversions = aggregates.conversions
     }
 
     /// Every partition of 0..<n exactly once, all of one n.

@@ -23,7 +23,10 @@ extension IngestJob {
         }
     }
 
-    public func runReduce(streams: [String], partition: PartitionLabel?) throws -> String {
+    /// `mapPartials`: partials of every map task of the run, consulted, not passed on: where
+    /// each CRM lead id was seen (so this reduce knows which rows are its own) and whether the
+    /// logs had assets at all. Map records in the streams themselves count too, and are passed on.
+    public func runReduce(streams: [String], partition: PartitionLabel?, mapPartials: [String] = []) throws -> String {
         try Self.checkDistributable(options, stage: "ingest reduce")
         if let f = options.secretFile { keyer = try VisitorKeyer.installation(secretFile: f) }
         let (sessionizer, _) = try buildStages()
@@ -84,12 +87,52 @@ extension IngestJob {
             sessionizer.advance(to: watermark)
         }
         sessionizer.finish()
+        // CRM rows are joined in the merge, where every partition's evidence meets: the
+        // touchpoints of every visitor a row may reach go into this partial.
+        var exported = CRMEvidenceRecords()
+        if crm != nil, let evidence, let attributor {
+            var consulted = PartialFile.Reader(config: config)
+            for path in mapPartials {
+                let source = try LineSource(path: path)
+                while let line = source.next() {
+                    if line.isEmpty { continue }
+                    try consulted.add(line: line.string, origin: "\(source.name) line \(source.lineNumber)")
+                }
+            }
+            var maps = consulted.partial.reading
+            maps.add(records.partial.reading)
+            exported = Self.export(evidence: evidence, leadHits: maps.leadHits, attributor: attributor, sources: stage.sources, paths: stage.paths)
+        }
         // The map side's records that came in the streams, and this partition's visits.
         var p = records.partial
         let names = p.visits.goalNames
         p.visits = Partial.Visits(aggregates: aggregates, paths: stage.paths, goalHitsWithoutSession: sessionizer.goalHitsWithoutSession,
                                   lateEvents: sessionizer.lateEvents)
         if p.visits.goalNames.isEmpty { p.visits.goalNames = names }
+        p.visits.crmEvidence = exported
         return PartialFile.render(p, stage: "reduce", partition: partition)
+    }
+
+    /// The evidence of this partition that CRM rows may join: visitors seen from the rows'
+    /// addresses, sessionless goal hits, and the touchpoints of every visitor a row may reach —
+    /// by a lead id's goal hit (`leadHits`, from every map), by visitor id, or by address.
+    static func export(evidence: CRMEvidence, leadHits: [String: CRMEvidence.GoalHit], attributor: Attributor,
+                       sources: TrafficSources, paths: [String]) -> CRMEvidenceRecords {
+        var e = CRMEvidenceRecords()
+        e.visitorsOfClient = evidence.visitorsOfClient
+        e.sessionlessHits = evidence.sessionlessHits
+        var visitors = Set(leadHits.values.map(\.visitor)).union(evidence.wantedVisitorKeys).union(evidence.sessionlessHits.keys)
+        for (_, v) in evidence.visitorsOfClient { visitors.formUnion(v) }
+        for v in visitors {
+            var list: [CRMEvidenceRecords.ExportedTouchpoint] = []
+            attributor.forEachTouchpoint(of: v) { t in
+                list.append(.init(start: t.start, end: t.end, source: sources.all[Int(t.source)],
+                                  page: t.landingPage >= 0 && Int(t.landingPage) < paths.count ? paths[Int(t.landingPage)] : "",
+                                  pageviews: t.pageviews, requests: t.requests, assets: t.assets))
+                return true
+            }
+            if !list.isEmpty { e.touchpoints[v] = list.reversed() }
+        }
+        return e
     }
 }

@@ -137,10 +137,13 @@ extension IngestJob {
         r.inputs = inputs.map { .init(rank: $0.rank, value: $0) }
         r.warnings = stats.warnings.map { .init(rank: -1, value: $0) }
         r.referrerHosts = referrers.externalHostHits
+        r.assetHits = stage.assetHits
+        r.leadHits = evidence?.leadHits ?? [:]
         p.reading = r
         p.visits = Partial.Visits(aggregates: aggregates, paths: stage.paths,
                                   goalHitsWithoutSession: sessionizer.goalHitsWithoutSession + (ga4?.goalHitsWithoutSession ?? 0),
                                   lateEvents: sessionizer.lateEvents)
+        p.visits.crmOutcome = crmOutcome
         return p
     }
 
@@ -156,5 +159,6 @@ extension IngestJob {
         stats = p.runStats(reorderWindow: options.reorderWindow, siteHosts: options.siteHosts)
         stats.seconds = seconds
         inputs = p.inputSummaries
+        crmOutcome = p.visits.crmOutcome
     }
 }

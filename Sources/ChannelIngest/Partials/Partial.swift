@@ -41,8 +41,16 @@ public struct Partial {
         public var warnings: [Ranked<String>] = []
         /// Hits per external referring host (the "no --site given" warning names the top one).
         public var referrerHosts: [String: Int] = [:]
+        /// Asset hits of browsers (counted when a CRM export is read: a lead-quality signal
+        /// that applies only when the logs have assets at all).
+        public var assetHits = 0
+        /// The first goal hit carrying each lead id a CRM row has (`CRMEvidence.leadHits`): the
+        /// reduce of its visitor's partition joins that row.
+        public var leadHits: [String: CRMEvidence.GoalHit] = [:]
 
         mutating func add(_ o: Reading) {
+            assetHits += o.assetHits
+            leadHits.merge(o.leadHits) { a, b in b.isBefore(a) ? b : a }
             files += o.files
             bytes += o.bytes
             lines += o.lines
@@ -77,6 +85,12 @@ public struct Partial {
         public var goalHitsWithoutSession = 0
         /// Hits applied later than the reorder window allows (a warning).
         public var lateEvents = 0
+        /// How the CRM rows joined (nil: no export read, or not joined yet: a distributed run
+        /// joins them in its merge, from `crmEvidence`).
+        public var crmOutcome: CRMJoin.Outcome?
+        /// What the merge of a distributed run joins CRM rows with (empty in a one-process run,
+        /// which joins them itself).
+        public var crmEvidence = CRMEvidenceRecords()
         /// Goals in table order; credits name their goal.
         public var goalNames: [String] = []
         public var channels: [Channel: TrafficAggregates.Counts] = [:]
@@ -111,6 +125,8 @@ public struct Partial {
             conversions += o.conversions
             goalHitsWithoutSession += o.goalHitsWithoutSession
             lateEvents += o.lateEvents
+            if let x = o.crmOutcome { crmOutcome = (crmOutcome ?? .init()).adding(x) }
+            crmEvidence.add(o.crmEvidence)
             for g in o.goalNames where !goalNames.contains(g) { goalNames.append(g) }
             for (k, c) in o.channels { channels[k, default: .init()].absorb(c) }
             for (k, c) in o.sources { sources[k, default: .init()].absorb(c) }
@@ -170,6 +186,46 @@ public struct Partial {
         guard var total = partials.first else { return nil }
         for p in partials.dropFirst() { total.add(p) }
         return total
+    }
+}
+
+/// The part of a partition's visits that CRM rows may join, for a merge that joins them: the
+/// visitors seen from each address a row has, goal hits without a session, and the touchpoints
+/// of every visitor a row may reach (by lead id, visitor id or address), with their source and
+/// landing page as text. It grows with the CRM export, not with the logs.
+public struct CRMEvidenceRecords: Equatable {
+    public var visitorsOfClient: [UInt64: Set<UInt64>] = [:]
+    public var sessionlessHits: [UInt64: [Int64]] = [:]
+    public var touchpoints: [UInt64: [ExportedTouchpoint]] = [:]
+
+    public struct ExportedTouchpoint: Equatable {
+        public var start: Int64
+        public var end: Int64
+        public var source: TrafficSources.Source
+        public var page: String
+        public var pageviews: Int32
+        public var requests: Int32
+        public var assets: Int32
+    }
+
+    mutating func add(_ o: Self) {
+        visitorsOfClient.merge(o.visitorsOfClient) { $0.union($1) }
+        sessionlessHits.merge(o.sessionlessHits) { ($0 + $1).sorted() }
+        touchpoints.merge(o.touchpoints) { ($0 + $1).sorted { $0.start < $1.start } }
+    }
+
+    var isEmpty: Bool { visitorsOfClient.isEmpty && sessionlessHits.isEmpty && touchpoints.isEmpty }
+}
+
+extension CRMJoin.Outcome {
+    func adding(_ o: Self) -> Self {
+        var s = self
+        s.rows += o.rows
+        s.joined.merge(o.joined, uniquingKeysWith: +)
+        s.notJoined += o.notJoined
+        s.withoutSession += o.withoutSession
+        s.suspicious += o.suspicious
+        return s
     }
 }
 

@@ -43,10 +43,20 @@ public enum PartialFile {
         }
         for w in r.warnings { out.append(["t": "warning", "rank": w.rank, "text": w.value]) }
         for (host, hits) in r.referrerHosts { out.append(["t": "referrer", "host": host, "hits": hits]) }
+        if r.assetHits > 0 { out.append(["t": "assets", "hits": r.assetHits]) }
+        for (id, h) in r.leadHits {
+            out.append(["t": "lead_hit", "lead": id, "visitor": hex(h.visitor), "time": h.time, "seq": h.seq, "key": hex(h.partitionKey)])
+        }
         let v = p.visits
         out.append(["t": "visits", "sessions": v.sessions, "visitors": v.visitors, "conversions": v.conversions,
                     "goal_hits_without_session": v.goalHitsWithoutSession, "late_events": v.lateEvents])
         for (i, g) in v.goalNames.enumerated() { out.append(["t": "goal", "index": i, "name": g]) }
+        if let o = v.crmOutcome {
+            var d: [String: Any] = ["t": "crm_outcome", "rows": o.rows, "not_joined": o.notJoined, "without_session": o.withoutSession,
+                                    "suspicious": o.suspicious]
+            for s in CRMJoin.Strategy.allCases { d["joined_" + s.rawValue] = o.joined[s] ?? 0 }
+            out.append(d)
+        }
         for (k, c) in v.channels { out.append(counts(c, ["t": "channel", "channel": k.name])) }
         for (k, c) in v.sources { out.append(counts(c, ["t": "source", "channel": k.channel.name, "source": k.source, "medium": k.medium])) }
         for (k, c) in v.landings { out.append(counts(c, ["t": "landing", "channel": k.channel.name, "path": k.path])) }
@@ -60,8 +70,24 @@ public enum PartialFile {
                         "days_to_customer": l.daysToCustomer.map { [$0.days, $0.weight] }])
         }
         for (k, c) in v.pseudoDays { out.append(credited(c, ["t": "pseudo_day", "day": k.day, "row": k.row.name])) }
+        let e = v.crmEvidence
+        for (client, visitors) in e.visitorsOfClient {
+            out.append(["t": "client_visitors", "client": hex(client), "visitors": visitors.sorted().map(hex)])
+        }
+        for (visitor, times) in e.sessionlessHits {
+            out.append(["t": "sessionless_hits", "visitor": hex(visitor), "times": times.sorted()])
+        }
+        for (visitor, list) in e.touchpoints {
+            for t in list {
+                out.append(["t": "touchpoint", "visitor": hex(visitor), "start": t.start, "end": t.end, "source": t.source.source,
+                            "medium": t.source.medium, "campaign": t.source.campaign, "page": t.page, "pageviews": Int(t.pageviews),
+                            "requests": Int(t.requests), "assets": Int(t.assets)])
+            }
+        }
         return out.map(JSONLine.render).sorted()
     }
+
+    static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
 
     private static func counts(_ c: TrafficAggregates.Counts, _ d: [String: Any]) -> [String: Any] {
         var d = d
@@ -201,6 +227,46 @@ public enum PartialFile {
                 one.reading.inputs = [.init(rank: i.rank, value: i)]
             case "warning": one.reading.warnings = [.init(rank: try int("rank"), value: try str("text"))]
             case "referrer": one.reading.referrerHosts[try str("host")] = try int("hits")
+            case "assets": one.reading.assetHits = try int("hits")
+            case "lead_hit":
+                guard let v = UInt64(try str("visitor"), radix: 16), let k = UInt64(try str("key"), radix: 16) else {
+                    throw Problem(message: "a lead_hit record without hex keys")
+                }
+                one.reading.leadHits[try str("lead")] = CRMEvidence.GoalHit(visitor: v, time: try int64("time"), seq: try int64("seq"), partitionKey: k)
+            case "client_visitors":
+                guard let c = UInt64(try str("client"), radix: 16), let list = d["visitors"] as? [String] else {
+                    throw Problem(message: "a client_visitors record without hex keys")
+                }
+                var set = Set<UInt64>()
+                for v in list {
+                    guard let x = UInt64(v, radix: 16) else { throw Problem(message: "a client_visitors record without hex keys") }
+                    set.insert(x)
+                }
+                one.visits.crmEvidence.visitorsOfClient[c] = set
+            case "sessionless_hits":
+                guard let v = UInt64(try str("visitor"), radix: 16), let times = d["times"] as? [NSNumber] else {
+                    throw Problem(message: "a sessionless_hits record without its visitor and times")
+                }
+                one.visits.crmEvidence.sessionlessHits[v] = times.map(\.int64Value)
+            case "touchpoint":
+                guard let v = UInt64(try str("visitor"), radix: 16) else { throw Problem(message: "a touchpoint without a hex visitor") }
+                let t = CRMEvidenceRecords.ExportedTouchpoint(
+                    start: try int64("start"), end: try int64("end"),
+                    source: TrafficSources.Source(source: try str("source"), medium: try str("medium"), campaign: try str("campaign")),
+                    page: try str("page"), pageviews: Int32(clamping: try int("pageviews")), requests: Int32(clamping: try int("requests")),
+                    assets: Int32(clamping: try int("assets")))
+                one.visits.crmEvidence.touchpoints[v] = [t]
+            case "crm_outcome":
+                var o = CRMJoin.Outcome()
+                o.rows = try int("rows")
+                o.notJoined = try int("not_joined")
+                o.withoutSession = try int("without_session")
+                o.suspicious = try int("suspicious")
+                for s in CRMJoin.Strategy.allCases {
+                    let n = try int("joined_" + s.rawValue)
+                    if n > 0 { o.joined[s] = n }
+                }
+                one.visits.crmOutcome = o
             case "visits":
                 one.visits.sessions = try int("sessions")
                 one.visits.visitors = try int("visitors")

@@ -10,24 +10,30 @@ extension IngestJob {
         for name in Set(imported.rows.map(\.goal)).sorted() where !aggregates.goalNames.contains(name) {
             aggregates.goalNames.append(name)
         }
+        if imported.rows.contains(where: { $0.visitorID != nil }) && options.visitorIDField == nil {
+            stats.warnings.append("the CRM export has visitor ids but no visitor_id_field is configured, so the log has none to match; those rows join by lead id or IP only")
+        }
+        let evidence = Self.evidence(for: imported, options: options, keyer: keyer)
+        stage.evidence = evidence
+        stage.tracksAssets = true
+        self.evidence = evidence
+        crm = imported
+    }
+
+    /// What a run records for the rows of `imported`: their lead ids, addresses and visitor
+    /// ids (keyed), and which log goal each lead id's row stands for.
+    static func evidence(for imported: CRMImport, options: IngestOptions, keyer: VisitorKeyer) -> CRMEvidence {
         var clients = Set<UInt64>(), visitors = Set<UInt64>()
         for r in imported.rows {
             if let ip = r.ip { clients.insert(ip.withSpan { keyer.client($0) }) }
             if let id = r.visitorID { visitors.insert(id.withSpan { keyer.visitor(id: $0) }) }
         }
-        if imported.rows.contains(where: { $0.visitorID != nil }) && options.visitorIDField == nil {
-            stats.warnings.append("the CRM export has visitor ids but no visitor_id_field is configured, so the log has none to match; those rows join by lead id or IP only")
-        }
         var supersedes: [String: UInt64] = [:]
         for r in imported.rows {
             if let id = r.leadID, let g = options.goals.firstIndex(where: { $0.name == r.goal }) { supersedes[id] = 1 << UInt64(g) }
         }
-        let evidence = CRMEvidence(leadParameter: options.crm.leadParameter, leadIDs: Set(imported.rows.compactMap(\.leadID)),
-                                   clients: clients, visitors: visitors, supersedes: supersedes)
-        stage.evidence = evidence
-        stage.tracksAssets = true
-        self.evidence = evidence
-        crm = imported
+        return CRMEvidence(leadParameter: options.crm.leadParameter, leadIDs: Set(imported.rows.compactMap(\.leadID)),
+                           clients: clients, visitors: visitors, supersedes: supersedes)
     }
 
     /// A nightly run's CRM export: upserted into the state row by row as it is read (never all
@@ -59,13 +65,14 @@ extension IngestJob {
         crm = imported
     }
 
-    /// Joins and attributes the CRM rows once every session is closed.
-    func joinCRM() {
+    /// Joins and attributes the CRM rows once every session is closed (a distributed run's
+    /// merge: with every partition's evidence, `sawAssets` and the bot list its own).
+    func joinCRM(sawAssets: Bool? = nil, bots: BotFilter? = nil) {
         guard let crm, let evidence, let attributor else { return }
-        let join = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence, attributor: attributor, bots: stage.bots)
+        let join = CRMJoin(settings: options.crm, keyer: keyer, evidence: evidence, attributor: attributor, bots: bots ?? stage.bots)
         let names = aggregates.goalNames
         let values = Dictionary(options.goals.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         crmOutcome = join.run(crm.rows, into: aggregates, goalIndex: { names.firstIndex(of: $0)! },
-                              goalValue: { values[$0] ?? 0 }, sawAssets: stage.assetHits > 0)
+                              goalValue: { values[$0] ?? 0 }, sawAssets: sawAssets ?? (stage.assetHits > 0))
     }
 }

@@ -78,7 +78,8 @@ public final class TrafficStage {
         if reached != 0 {
             goalHits += 1
             if let evidence {
-                let noted = evidence.noteGoalHit(target: hit.target, visitor: visitor, time: hit.time)
+                let noted = evidence.noteGoalHit(target: hit.target, visitor: visitor, time: hit.time, seq: seq,
+                                                 partitionKey: self.partitionKey(hit, visitor: visitor))
                 converts &= ~noted.superseded
                 lead = noted.lead
             }
@@ -112,6 +113,14 @@ public final class TrafficStage {
         if hit.visitorID.count > 0 { return keyer.visitor(id: hit.visitorID) }
         if let field = visitorIDField, let id = field.value(in: hit) { return keyer.visitor(id: id) }
         return keyer.visitor(client: hit.client, userAgentHash: uaHash)
+    }
+
+    /// What a distributed run partitions a hit's visitor by (`PartitionKey`): the visitor,
+    /// when visitors are keyed by an id; else the address alone (keyed), so every visitor of an
+    /// address — all a CRM row's IP may join — is in one partition.
+    @inline(__always)
+    func partitionKey(_ hit: Hit, visitor: UInt64) -> UInt64 {
+        visitorIDField != nil || hit.visitorID.count > 0 ? visitor : keyer.client(hit.client)
     }
 
     @inline(__always)

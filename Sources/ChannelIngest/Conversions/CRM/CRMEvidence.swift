@@ -9,6 +9,13 @@ public final class CRMEvidence {
     public struct GoalHit: Equatable {
         public var visitor: UInt64
         public var time: Int64
+        /// The hit's order number (`EventOrder`): of hits in one second, the first in order wins.
+        public var seq: Int64 = 0
+        /// Its visitor's partition key (a distributed run sends the lead's row there).
+        public var partitionKey: UInt64 = 0
+
+        /// Earlier in (time, order): the hit a lead id joins by.
+        func isBefore(_ o: GoalHit) -> Bool { (time, seq) < (o.time, o.seq) }
     }
 
     let leadParameter: [UInt8]
@@ -24,6 +31,9 @@ public final class CRMEvidence {
     public private(set) var visitorsOfClient: [UInt64: Set<UInt64>] = [:]
     /// Goal hits without a session, per wanted visitor.
     public private(set) var sessionlessHits: [UInt64: [Int64]] = [:]
+
+    /// The visitors rows name by visitor id (keyed).
+    var wantedVisitorKeys: Set<UInt64> { wantedVisitors }
 
     /// True when the run must hash client addresses (some row joins by IP).
     public var needsClientKeys: Bool { everyClient || !wantedClients.isEmpty }
@@ -46,7 +56,7 @@ public final class CRMEvidence {
 
     /// Fills in what earlier runs recorded (the state), for the rows about to be joined.
     func load(leadHits: [String: GoalHit], visitorsOfClient: [UInt64: Set<UInt64>], sessionlessHits: [UInt64: [Int64]]) {
-        self.leadHits.merge(leadHits) { a, b in a.time <= b.time ? a : b }
+        self.leadHits.merge(leadHits) { a, b in b.isBefore(a) ? b : a }
         self.visitorsOfClient.merge(visitorsOfClient) { $0.union($1) }
         self.sessionlessHits.merge(sessionlessHits) { $0 + $1 }
     }
@@ -54,10 +64,12 @@ public final class CRMEvidence {
     /// A goal hit: records the lead id its URL carries, if a CRM row has it; returns the goals
     /// that row stands for (not to be counted from the hit) and, in nightly runs, the id's
     /// hash (a row that arrives later may stand for it then).
-    func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64) -> (superseded: UInt64, lead: UInt64) {
+    func noteGoalHit(target: ByteSpan, visitor: UInt64, time: Int64, seq: Int64 = 0,
+                     partitionKey: @autoclosure () -> UInt64 = 0) -> (superseded: UInt64, lead: UInt64) {
         guard everyLead || !wantedLeads.isEmpty, let id = Self.parameter(leadParameter, in: target) else { return (0, 0) }
         guard everyLead || wantedLeads.contains(id) else { return (0, 0) }
-        if leadHits[id].map({ time < $0.time }) ?? true { leadHits[id] = GoalHit(visitor: visitor, time: time) }
+        let hit = GoalHit(visitor: visitor, time: time, seq: seq, partitionKey: partitionKey())
+        if leadHits[id].map({ hit.isBefore($0) }) ?? true { leadHits[id] = hit }
         return (supersedes[id] ?? 0, everyLead ? UInt64(bitPattern: StateLeads.hash(id)) : 0)
     }
 
