@@ -35,7 +35,8 @@ final class FuzzRegressionTests: XCTestCase {
         try replay("crm") { FuzzEntry.crm($0) }
         try replay("config") { FuzzEntry.config($0) }
         try replay("lists") { FuzzEntry.lists($0) }
-        XCTAssertGreaterThanOrEqual(["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", "url", "crm", "config", "lists"]
-            .reduce(0) { $0 + inputs($1).count }, 22)
+        try replay("partials") { FuzzEntry.partials($0) }
+        XCTAssertGreaterThanOrEqual(["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", "url", "crm", "config", "lists", "partials"]
+            .reduce(0) { $0 + inputs($1).count }, 25)
     }
 }

@@ -26,6 +26,9 @@ extension IngestJob {
         if o.statePath != nil {
             throw IngestError.badArgument("\(stage) does not keep nightly state (--state): a distributed run is a one-off; run the nightly job with ingest --state on one machine")
         }
+        if o.secretFile == nil {
+            throw IngestError.badArgument("\(stage) needs the visitor key's secret (--secret-file, or secret_file in the config): every task must key visitors alike")
+        }
         if o.format == .ga4 {
             throw IngestError.badArgument("\(stage) can't split GA4 exports (their sessions are their own, by session id): run ingest on one machine")
         }

@@ -8,8 +8,8 @@ import Foundation
 /// Every partial has a header record: `{"t":"header","format":"ingest-partial","version":1,
 /// "config":"…","stage":"…"}`. A reader refuses a header of another format version or config
 /// fingerprint (`ConfigFingerprint`) with one line. Exact sums are integers in units of 2⁻⁶⁴,
-/// written as decimal strings (`ExactSum`). The same partial always gives the same bytes: the
-/// records are sorted.
+/// written as decimal strings (`ExactSum`). The header comes first; the other records are
+/// sorted, so the same partial always gives the same bytes.
 public enum PartialFile {
     public static let formatName = "ingest-partial"
 
@@ -84,7 +84,9 @@ public enum PartialFile {
                             "requests": Int(t.requests), "assets": Int(t.assets)])
             }
         }
-        return out.map(JSONLine.render).sorted()
+        // The header first, for a reader (and a person) to see what the file is; the records
+        // sorted, so that the same partial is always the same bytes.
+        return [JSONLine.render(out[0])] + out.dropFirst().map(JSONLine.render).sorted()
     }
 
     static func hex(_ v: UInt64) -> String { String(v, radix: 16) }

@@ -157,6 +157,36 @@ public enum FuzzEntry {
         }
     }
 
+    /// The streams between a distributed run's stages: each line as an event line (one that
+    /// reads must write back to the same event) and as a record of a partial.
+    public static func partials(_ data: UnsafeRawBufferPointer) {
+        var reader = PartialFile.Reader(config: "0")
+        let bytes = Array(data)
+        bytes.withUnsafeBufferPointer { b in
+            var start = 0
+            while start <= b.count {
+                var end = start
+                while end < b.count && b[end] != 0x0A { end += 1 }
+                let line = b.isEmpty ? ByteSpan.empty : ByteSpan(base: b.baseAddress! + start, count: end - start)
+                if let p = EventLine.parse(line) {
+                    let source = p.source.count > 0 ? EventLine.sourceParts(p.source) : nil
+                    precondition(p.source.count == 0 || source != nil, "an event's source fields read back")
+                    var again: [UInt8] = []
+                    let page = p.page.count > 0 ? EventLine.pageField(EventLine.unescaped(p.page.dropFirst(1))) : []
+                    EventLine.append(p.event, source: source.map(EventLine.sourceFields) ?? EventLine.noSource, page: page, to: &again)
+                    let q = again.withUnsafeBufferPointer { EventLine.parse(ByteSpan(base: $0.baseAddress!, count: $0.count - 1)) }
+                    precondition(q != nil && q!.event.time == p.event.time && q!.event.seq == p.event.seq && q!.event.visitor == p.event.visitor
+                                 && q!.event.goals == p.event.goals && q!.event.client == p.event.client && q!.event.lead == p.event.lead,
+                                 "an event line written back reads as the same event")
+                    precondition((q!.source.count > 0 ? EventLine.sourceParts(q!.source) : nil) == source, "the same source")
+                }
+                try? reader.add(line: line.string, origin: "fuzz")
+                start = end + 1
+            }
+        }
+        _ = reader.partial.runStats(reorderWindow: 600, siteHosts: [])
+    }
+
     /// A CRM export (CSV or JSON lines) and a costs file, read as the run reads them.
     public static func crm(_ data: UnsafeRawBufferPointer) {
         let bytes = Array(data)
