@@ -22,9 +22,11 @@ Every task is deterministic (the secret comes from a file shipped with the job, 
 command line), so Spark may re-run failed and speculative tasks; a task that fails for good
 fails the job before anything is written. INGEST_SPARK_FAIL_MAP=RANK kills the binary of that
 input's first map attempt (a test of the retry; the job needs spark.task.maxFailures ≥ 2,
-`local[2,4]` in local mode).
+`local[2,4]` in local mode). INGEST_SPARK_STATS=1 prints the CPU-seconds of the tasks (the
+binary's and Python's, every attempt counted) and the wall time on stderr.
 """
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -103,8 +105,16 @@ def flat(options, drop=()):
     return out
 
 
-def run(cmd, **kw):
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(cmd, cpu=None, **kw):
+    before = children_cpu()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    if cpu is not None:
+        cpu.add(children_cpu() - before)
     if p.returncode != 0:
         err = p.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RuntimeError("%s failed (%d): %s" % (os.path.basename(cmd[0]) + " " + cmd[1], p.returncode,
@@ -187,8 +197,10 @@ def main(argv):
     text, config, named = effective_config(binary, options)
     ensure_secret(named["secret_file"])
 
+    started = time.time()
     spark = SparkSession.builder.appName("ingest").getOrCreate()
     sc = spark.sparkContext
+    map_cpu, reduce_cpu, python_cpu = sc.accumulator(0.0), sc.accumulator(0.0), sc.accumulator(0.0)
     n = partitions or max(1, sc.defaultParallelism)
     inputs = list_inputs(sc, arguments)
     names = [name for name, _ in inputs]
@@ -234,6 +246,7 @@ def main(argv):
         from pyspark import TaskContext
         uri, content = pair
         results = []
+        own = time.process_time()
         for rank, name in by_uri[uri]:
             work = tempfile.mkdtemp(prefix="ingest-map-")
             try:
@@ -251,7 +264,7 @@ def main(argv):
                     p.send_signal(signal.SIGKILL)
                     p.wait()
                     raise RuntimeError("INGEST_SPARK_FAIL_MAP: map of input %d killed on its first attempt" % rank)
-                run(cmd)
+                run(cmd, cpu=map_cpu)
                 for p in range(n):
                     with open(os.path.join(out, "events-%05d.tsv" % p), "rb") as f:
                         results.append((p, (rank, f.read())))
@@ -259,6 +272,7 @@ def main(argv):
                     results.append((-1, (rank, f.read())))
             finally:
                 shutil.rmtree(work, ignore_errors=True)
+        python_cpu.add(time.process_time() - own)
         return results
 
     files = sc.binaryFiles(",".join(sorted(by_uri)), minPartitions=len(by_uri))
@@ -267,6 +281,7 @@ def main(argv):
     shared = sc.broadcast(map_partials)
 
     def run_reduce(index, records):
+        own = time.process_time()
         blocks = sorted(v for _, v in records)   # by input rank: the same streams on every attempt
         work = tempfile.mkdtemp(prefix="ingest-reduce-")
         try:
@@ -285,11 +300,13 @@ def main(argv):
                 with open(consulted[-1], "wb") as f:
                     f.write(data)
             out = os.path.join(work, "reduce.partial")
-            run([exe, "reduce"] + streams + consulted + ["--partition", str(index), "--partitions", str(n), "--output", out] + opts)
+            run([exe, "reduce"] + streams + consulted + ["--partition", str(index), "--partitions", str(n), "--output", out] + opts,
+                cpu=reduce_cpu)
             with open(out, "rb") as f:
                 return [(index, f.read())]
         finally:
             shutil.rmtree(work, ignore_errors=True)
+            python_cpu.add(time.process_time() - own)
 
     events = mapped.filter(lambda kv: kv[0] >= 0).partitionBy(n, lambda p: p)
     reduce_partials = events.mapPartitionsWithIndex(run_reduce).collect()
@@ -307,11 +324,17 @@ def main(argv):
             paths.append(os.path.join(merge_dir, "reduce-%d.partial" % index))
             with open(paths[-1], "wb") as f:
                 f.write(data)
+        before = children_cpu()
         p = subprocess.run([binary, "merge"] + paths + flat(options))
         status = p.returncode
+        merge_cpu = children_cpu() - before
     finally:
         shutil.rmtree(merge_dir, ignore_errors=True)
         shutil.rmtree(stage_dir, ignore_errors=True)
+    if os.environ.get("INGEST_SPARK_STATS"):
+        sys.stderr.write("ingest_spark: %d inputs, %d partitions; CPU-seconds: map %.2f, reduce %.2f, merge %.2f (the binary), "
+                         "tasks' Python %.2f; wall %.2f s\n" % (len(inputs), n, map_cpu.value, reduce_cpu.value, merge_cpu,
+                                                                 python_cpu.value, time.time() - started))
     spark.stop()
     return status
 

@@ -12,6 +12,7 @@ import Foundation
 /// written as `%25`, `%09`, `%0D`, `%0A`. Keys are keyed hashes: no address is in a line.
 enum EventLine {
     /// Appends `e`'s line; `source` and `page` are its source's and page's fields, escaped.
+    @inline(__always)
     static func append(_ e: VisitEvent, source: [UInt8], page: [UInt8], to out: inout [UInt8]) {
         hex16(UInt64(bitPattern: e.time) ^ (1 << 63), &out)
         out.append(0x09)

@@ -68,34 +68,25 @@ extension IngestJob {
             writers = [LineFileWriter(fd: 1)]
             partialWriter = writers[0]
         }
-        // A source's and a page's fields are escaped once, not per event.
-        var sourceFields: [Int32: [UInt8]] = [:]
-        var pageFields: [Int32: [UInt8]] = [:]
+        // A source's and a page's fields are escaped once, not per event (by id: no hashing).
+        var sourceFields: [[UInt8]?] = []
+        var pageFields: [[UInt8]?] = []
         let stage = self.stage!
         var failure: Error?
         eventSink = { e, hit in
             let w = writers[PartitionKey.partition(of: stage.partitionKey(hit, visitor: e.visitor), count: partitions)]
-            let source: [UInt8]
             if e.origin >= 0 {
-                source = sourceFields[e.origin] ?? {
-                    let f = EventLine.sourceFields(stage.sources.all[Int(e.origin)])
-                    sourceFields[e.origin] = f
-                    return f
-                }()
-            } else {
-                source = EventLine.noSource
+                let i = Int(e.origin)
+                if i >= sourceFields.count { sourceFields += Array(repeating: nil, count: i + 1 - sourceFields.count) }
+                if sourceFields[i] == nil { sourceFields[i] = EventLine.sourceFields(stage.sources.all[i]) }
             }
-            let page: [UInt8]
             if e.page >= 0 {
-                page = pageFields[e.page] ?? {
-                    let f = EventLine.pageField(stage.paths[Int(e.page)])
-                    pageFields[e.page] = f
-                    return f
-                }()
-            } else {
-                page = []
+                let i = Int(e.page)
+                if i >= pageFields.count { pageFields += Array(repeating: nil, count: max(i + 1 - pageFields.count, pageFields.count)) }
+                if pageFields[i] == nil { pageFields[i] = EventLine.pageField(stage.paths[i]) }
             }
-            EventLine.append(e, source: source, page: page, to: &w.buffer)
+            EventLine.append(e, source: e.origin >= 0 ? sourceFields[Int(e.origin)]! : EventLine.noSource,
+                             page: e.page >= 0 ? pageFields[Int(e.page)]! : [], to: &w.buffer)
             if w.buffer.count >= LineFileWriter.flushAt, failure == nil {
                 do { try w.flush() } catch { failure = error }
             }

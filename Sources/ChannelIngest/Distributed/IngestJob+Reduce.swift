@@ -35,8 +35,14 @@ extension IngestJob {
         let stage = self.stage!
         let window = options.reorderWindow
         var sourceIDs = VisitorTable<Int32>(capacity: 1024)
+        // Each stream starts at its first event's time (a later block of a rotated log is not
+        // read before the earlier ones have come near it, so its events don't all wait in the
+        // reorder heap); one without events at the end of time.
         var runs: [(source: LineSource, progress: TimeProgress)] = try (streams.isEmpty ? ["-"] : streams).map {
-            (try LineSource(path: $0), TimeProgress(start: .min, window: window))
+            let source = try LineSource(path: $0)
+            var first: Int64 = .max
+            if let line = source.peek(), let e = EventLine.parse(line) { first = e.event.time }
+            return (source, TimeProgress(start: first, window: window))
         }
         while !runs.isEmpty {
             // The stream furthest behind; a batch of its lines.

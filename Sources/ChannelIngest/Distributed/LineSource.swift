@@ -23,6 +23,19 @@ final class LineSource {
     /// Damage of a gzip stream, once read to its end.
     var damage: InputDamage? { input.damage }
 
+    /// The next line without taking it: `next()` returns it again.
+    func peek() -> ByteSpan? {
+        let (s, n) = (start, lineNumber)
+        let line = next()
+        if line != nil {
+            // `next` only moves `start` past the line (a refill moves the bytes to the front).
+            start = line!.base - UnsafePointer(buffer)
+            lineNumber = n
+        }
+        _ = s
+        return line
+    }
+
     /// The next line without its newline (valid until the next call); nil at the end.
     func next() -> ByteSpan? {
         while true {
