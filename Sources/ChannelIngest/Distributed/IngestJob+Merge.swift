@@ -35,7 +35,6 @@ extension IngestJob {
             let imported = try CRMExport.read(options.crm, zone: zone)
             merged.reading.warnings.insert(contentsOf: imported.warnings.map { .init(rank: -1, value: $0) }, at: 0)
             crm = imported
-            if merged.visits.crmOutcome == nil { merged.visits.crmOutcome = CRMJoin.Outcome() }
         }
         aggregates = TrafficAggregates(sources: classifiers.sources, zone: zone)
         stats.seconds = 0

@@ -25,14 +25,13 @@ final class LineSource {
 
     /// The next line without taking it: `next()` returns it again.
     func peek() -> ByteSpan? {
-        let (s, n) = (start, lineNumber)
+        let n = lineNumber
         let line = next()
         if line != nil {
             // `next` only moves `start` past the line (a refill moves the bytes to the front).
             start = line!.base - UnsafePointer(buffer)
             lineNumber = n
         }
-        _ = s
         return line
     }
 
