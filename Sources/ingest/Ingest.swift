@@ -40,7 +40,7 @@ struct Ingest: ParsableCommand {
 
         With --state, a nightly run reads each line once and carries sessions and leads over to the next night.
         """,
-        subcommands: [Run.self, Report.self, Explain.self, Formats.self, Map.self, Reduce.self, Merge.self],
+        subcommands: [Run.self, Report.self, Explain.self, Formats.self, Map.self, Reduce.self, Merge.self, Attribute.self],
         defaultSubcommand: Run.self
     )
 }
@@ -270,7 +270,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("session-timeout"), help: "Minutes of inactivity that end a session (default: 30).")
     var sessionTimeout: Int?
 
-    @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay.")
+    @Option(help: "Attribution model of the main tables: last-non-direct (default), last, first, linear, position, time-decay, markov, shapley.")
     var model: String?
 
     @Option(name: .customLong("secret-file"), help: "The secret that keys visitors (made on first use, 0600). Default: ~/.config/ingest/secret, or $INGEST_SECRET_FILE.")
@@ -278,6 +278,12 @@ struct RunOptions: ParsableArguments {
 
     @Option(name: .customLong("lookback-days"), help: "Days before a conversion whose sessions may share its credit (default: 90).")
     var lookbackDays: Int?
+
+    @Option(name: .customLong("path-transform"), help: "How paths.csv writes a journey's repeated channels: exposure (default: consecutive repeats collapse), unique, first, frequency.")
+    var pathTransform: String?
+
+    @Option(name: .customLong("max-path-channels"), help: "Longer journeys keep their last channels (default: 10; at most 16).")
+    var maxPathChannels: Int?
 
     @Option(help: "A CRM export of leads or sales (CSV or JSON lines, gzip or not); columns as in the config's [crm]. Repeatable.")
     var conversions: [String] = []
@@ -326,6 +332,10 @@ struct RunOptions: ParsableArguments {
         }
         if let t = sessionTimeout, t <= 0 { throw ValidationError("--session-timeout must be a positive number of minutes") }
         if let d = lookbackDays, d <= 0 { throw ValidationError("--lookback-days must be a positive number of days") }
+        if let t = pathTransform, PathTransform(rawValue: t) == nil {
+            throw ValidationError("--path-transform \(t): use \(PathTransform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let n = maxPathChannels, !(1...16).contains(n) { throw ValidationError("--max-path-channels must be 1 to 16") }
         if let m = maxMalformed, !(0...1).contains(m) { throw ValidationError("--max-malformed is a fraction between 0 and 1, e.g. 0.05") }
     }
 
@@ -352,6 +362,8 @@ struct RunOptions: ParsableArguments {
         if !excludePaths.isEmpty { o.excludedPathPrefixes = excludePaths }
         if let model { o.model = AttributionModel(rawValue: model)! }
         if let lookbackDays { o.lookbackDays = lookbackDays }
+        if let pathTransform { o.pathTransform = PathTransform(rawValue: pathTransform)! }
+        if let maxPathChannels { o.maxPathChannels = maxPathChannels }
         o.secretFile = secretFile ?? o.secretFile ?? VisitorKeyer.defaultSecretFile
         if !conversions.isEmpty { o.crm.files = conversions }
         if let costs { o.costsFile = costs }

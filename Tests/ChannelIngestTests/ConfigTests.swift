@@ -31,7 +31,7 @@ final class ConfigTests: XCTestCase {
             do { _ = try IngestConfig.parse(text, origin: "ingest.toml"); return "no error" } catch { return "\(error)" }
         }
         XCTAssertEqual(message("site = [\"a.com\"]\n\nsesion_timeout_minutes = 5\n"),
-                       "ingest.toml:3: unknown key `sesion_timeout_minutes` (did you mean `session_timeout_minutes`?); known keys: site, timezone, format, out, session_timeout_minutes, reorder_window_seconds, excluded_paths, asset_extensions, model, lookback_days, ai_channel, goal, sources, bots, lists, visitor_id_field, crm, costs, log_format, json, secret_file, state")
+                       "ingest.toml:3: unknown key `sesion_timeout_minutes` (did you mean `session_timeout_minutes`?); known keys: site, timezone, format, out, session_timeout_minutes, reorder_window_seconds, excluded_paths, asset_extensions, model, lookback_days, path_transform, max_path_channels, ai_channel, goal, sources, bots, lists, visitor_id_field, crm, costs, log_format, json, secret_file, state")
         XCTAssertEqual(message("site = \"a.com\"\nsession_timeout_minutes = \"30\"\n"),
                        "ingest.toml:2: `session_timeout_minutes` must be a whole number, not a string")
         XCTAssertEqual(message("[sources]\nsearch = [\"a\"]\nsocal = [\"b\"]\n"),

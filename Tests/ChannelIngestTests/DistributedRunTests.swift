@@ -75,7 +75,7 @@ final class DistributedRunTests: XCTestCase {
         let o = try fixtureOptions(work)
         try oneProcessRun(o, into: work.path("one"))
         let expected = try output(work.path("one"))
-        XCTAssertEqual(expected.count, 11)   // 9 tables with roi.csv, summary.json, report.html
+        XCTAssertEqual(expected.count, 12)   // 10 tables with roi.csv and paths.csv, summary.json, report.html
         for n in [1, 8, 17] {
             try distributedRun(o, partitions: n, work: work, into: work.path("split-\(n)"))
             let got = try output(work.path("split-\(n)"))

@@ -131,7 +131,7 @@ final class EndToEndTests: XCTestCase {
                                "192.0.2.79 - - [garbage"]])
         try ReportWriter.write(job: job, to: dir.path("out"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path("out")).sorted()
-        XCTAssertEqual(names, ["attribution.csv", "bots.csv", "conversions.csv", "daily.csv", "landing_pages.csv", "lead_quality.csv", "report.html", "sources.csv", "summary.json", "traffic.csv"])
+        XCTAssertEqual(names, ["attribution.csv", "bots.csv", "conversions.csv", "daily.csv", "landing_pages.csv", "lead_quality.csv", "paths.csv", "report.html", "sources.csv", "summary.json", "traffic.csv"])
         let sources = try String(contentsOfFile: dir.path("out/sources.csv"), encoding: .utf8)
         XCTAssertTrue(sources.contains("Unassigned,'=cmd|x,'-1,1,1,1,0.00,0.0000"), sources)
         for n in names {

@@ -52,7 +52,7 @@ final class ReadingPathTests: XCTestCase {
             XCTAssertEqual(pieces[name], table, "8 rotated files: \(name)")
             XCTAssertEqual(piped[name], table, "pipe: \(name)")
         }
-        XCTAssertEqual(plain.keys.sorted(), ["attribution.csv", "bots.csv", "conversions.csv", "daily.csv", "landing_pages.csv", "lead_quality.csv", "sources.csv", "traffic.csv"])
+        XCTAssertEqual(plain.keys.sorted(), ["attribution.csv", "bots.csv", "conversions.csv", "daily.csv", "landing_pages.csv", "lead_quality.csv", "paths.csv", "sources.csv", "traffic.csv"])
     }
 
     /// The same traffic with every chunk parsed by the consumer instead of the reader thread
@@ -66,7 +66,7 @@ final class ReadingPathTests: XCTestCase {
         defer { LineReader.alwaysHandOver = false }
         let byConsumer = try tables(files: [path])
         XCTAssertEqual(byConsumer, byReader)
-        XCTAssertEqual(byReader.count, 8)
+        XCTAssertEqual(byReader.count, 9)
     }
 
     /// A chunk of more than `maxLinesPerChunk` short lines, parsed by the consumer in batches:

@@ -44,7 +44,7 @@ MERGE_ONLY = {"--out", "--costs", "--max-malformed", "--quiet", "--json", "--no-
 # Options whose settings travel in the effective config the tasks get (files shipped).
 IN_CONFIG = {"--config", "--site", "--format", "--log-format", "--timezone", "--session-timeout", "--model",
              "--secret-file", "--lookback-days", "--conversions", "--exclude-path", "--referrer-db", "--bot-db",
-             "--ai-channel", "--state"}
+             "--ai-channel", "--state", "--path-transform", "--max-path-channels"}
 
 
 def usage(message):

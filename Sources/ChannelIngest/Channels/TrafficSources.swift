@@ -1,7 +1,7 @@
 /// Every distinct (source, medium, campaign) seen in a run, interned to a small integer with
 /// its channel worked out once. Sessions carry the integer; tables read the strings.
 public final class TrafficSources {
-    public struct Source: Hashable {
+    public struct Source: Hashable, Sendable {
         public var source: String
         public var medium: String
         public var campaign: String

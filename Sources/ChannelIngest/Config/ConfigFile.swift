@@ -26,6 +26,9 @@ public struct IngestConfig: Equatable, Sendable {
     /// Attribution model of the main tables.
     public var model = AttributionModel.lastNonDirect.rawValue
     public var lookbackDays = 90
+    /// How `paths.csv` writes repeated channels, and how long a path may be.
+    public var pathTransform = PathTransform.exposure.rawValue
+    public var maxPathChannels = PathTransform.defaultMaxChannels
     /// `ai_channel = true`: the opt-in AI Assistants channel.
     public var aiChannel = false
     /// `[lists] referrer_db` / `bot_db`: YAML lists to load (paths beside the config).
@@ -125,6 +128,16 @@ public struct IngestConfig: Equatable, Sendable {
                     throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `model` must be one of \(AttributionModel.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
             case "lookback_days": c.lookbackDays = try reader.positiveInt(value, key: key)
+            case "path_transform":
+                c.pathTransform = try reader.string(value, key: key)
+                guard PathTransform(rawValue: c.pathTransform) != nil else {
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `path_transform` must be one of \(PathTransform.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            case "max_path_channels":
+                c.maxPathChannels = try reader.positiveInt(value, key: key)
+                guard c.maxPathChannels <= 16 else {
+                    throw IngestError.unusableInput("\(origin):\(reader.line(of: key, in: nil)): `max_path_channels` must be 1 to 16 (Shapley values take 2^n subsets)")
+                }
             case "ai_channel": c.aiChannel = try reader.bool(value, key: key)
             case "lists":
                 let t = try reader.table(value, key: key)
@@ -167,7 +180,7 @@ public struct IngestConfig: Equatable, Sendable {
     }
 
     static let topLevelKeys = ["site", "timezone", "format", "out", "session_timeout_minutes", "reorder_window_seconds",
-                               "excluded_paths", "asset_extensions", "model", "lookback_days", "ai_channel", "goal", "sources", "bots", "lists",
+                               "excluded_paths", "asset_extensions", "model", "lookback_days", "path_transform", "max_path_channels", "ai_channel", "goal", "sources", "bots", "lists",
                                "visitor_id_field", "crm", "costs", "log_format", "json", "secret_file", "state"]
 
     /// The settings as a commented TOML file (`--print-config`).
@@ -205,6 +218,12 @@ public struct IngestConfig: Equatable, Sendable {
         model = \(Self.quoted(model))
         # Days before a conversion whose sessions may share its credit.
         lookback_days = \(lookbackDays)
+        # How paths.csv (and the markov and shapley models) write a journey's repeated channels:
+        # exposure (consecutive repeats collapse), unique (each channel's first appearance),
+        # first (the first channel alone), frequency (each channel once, with its count).
+        path_transform = \(Self.quoted(pathTransform))
+        # Longer paths keep their last channels.
+        max_path_channels = \(maxPathChannels)
         # An "AI Assistants" channel for sessions from ChatGPT, Perplexity, Claude, Gemini, … (referrer
         # or utm_source), tried right after Direct and Cross-network. Off: GA4's grouping, where they
         # are Referral or Unassigned.

@@ -9,6 +9,21 @@ public enum AttributionModel: String, CaseIterable, Sendable {
     case linear
     case position
     case timeDecay = "time-decay"
+    /// Data-driven (`DataDrivenAttribution`): worked out from every journey of the run at once,
+    /// not conversion by conversion, so the attributor never calls `credits` for them.
+    case markov
+    case shapley
+
+    /// The models that share each conversion among its sessions as it happens.
+    public static let ruleBased: [AttributionModel] = [.lastNonDirect, .last, .first, .linear, .position, .timeDecay]
+    /// The models computed from the journeys of `paths.csv`.
+    public static let dataDriven: [AttributionModel] = [.markov, .shapley]
+
+    public var isDataDriven: Bool { self == .markov || self == .shapley }
+
+    /// The model leads are credited by in `lead_quality.csv`: the main one, or `last-non-direct`
+    /// when that is data-driven (its credits are worked out per channel, not per CRM row).
+    public var leadModel: AttributionModel { isDataDriven ? .lastNonDirect : self }
 
     /// Position in `allCases`, for flat per-model tables.
     public var index: Int {
@@ -19,6 +34,8 @@ public enum AttributionModel: String, CaseIterable, Sendable {
         case .linear: return 3
         case .position: return 4
         case .timeDecay: return 5
+        case .markov: return 6
+        case .shapley: return 7
         }
     }
 
@@ -79,6 +96,9 @@ public enum AttributionModel: String, CaseIterable, Sendable {
                 total += c[i]
             }
             for i in 0..<n { c[i] /= total }
+        case .markov, .shapley:
+            // Not per conversion: every share stays 0 (see `dataDriven`).
+            break
         }
     }
 }

@@ -39,14 +39,25 @@ extension IngestJob {
         aggregates = TrafficAggregates(sources: classifiers.sources, zone: zone)
         stats.seconds = 0
         adopt(merged, sources: classifiers.sources, zone: zone)
-        if let imported = crm { joinCRM(imported, evidence: merged, classifiers: classifiers) }
+        var journeys = merged.visits.journeys
+        if let imported = crm {
+            joinCRM(imported, evidence: merged, classifiers: classifiers, zone: zone)
+            // The rows' journeys, and the visitors they left non-converting.
+            if let book = journeyBook {
+                let sources = classifiers.sources, paths = pagePaths
+                journeys.add(book.journeys(attributor: nil, periodEnd: nil, goalNames: aggregates.goalNames, source: { sources.all[Int($0)] },
+                                           page: { $0 >= 0 && Int($0) < paths.count ? paths[Int($0)] : "" }))
+            }
+            journeys.settlePending(converted: journeyBook?.converted ?? [])
+        }
+        creditJourneys(journeys)
         stats.seconds = Date().timeIntervalSince(started)
     }
 
     /// Joins the CRM rows as a one-process run does (`CRMJoin`, the same code), with the
     /// evidence every partition exported: the touchpoints rows may reach are rebuilt in an
     /// attributor of the merged aggregates' sources and pages.
-    private func joinCRM(_ imported: CRMImport, evidence merged: Partial, classifiers: Classifiers) {
+    private func joinCRM(_ imported: CRMImport, evidence merged: Partial, classifiers: Classifiers, zone: ReportTimeZone) {
         let evidence = Self.evidence(for: imported, options: options, keyer: keyer)
         let records = merged.visits.crmEvidence
         evidence.load(leadHits: merged.reading.leadHits, visitorsOfClient: records.visitorsOfClient, sessionlessHits: records.sessionlessHits)
@@ -67,8 +78,13 @@ extension IngestJob {
                                                      pageviews: t.pageviews, requests: t.requests, assets: t.assets), visitor: visitor)
             }
         }
+        var days = zone
+        let book = JourneyBook(transform: options.pathTransform, maxChannels: options.maxPathChannels,
+                               channel: { sources.channel($0) }, day: { days.day(of: $0) })
+        attributor.onJourney = { v, w, t, g, x, _ in book.record(visitor: v, window: w, time: t, goal: g, value: x) }
         self.evidence = evidence
         self.attributor = attributor
+        journeyBook = book
         joinCRM(sawAssets: merged.reading.assetHits > 0, bots: classifiers.bots)
         stats.conversions = aggregates.conversions
     }

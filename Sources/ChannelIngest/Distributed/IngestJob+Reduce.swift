@@ -95,19 +95,21 @@ extension IngestJob {
         sessionizer.finish()
         // CRM rows are joined in the merge, where every partition's evidence meets: the
         // touchpoints of every visitor a row may reach go into this partial.
-        var exported = CRMEvidenceRecords()
-        if crm != nil, let evidence, let attributor {
-            var consulted = PartialFile.Reader(config: config)
-            for path in mapPartials {
-                let source = try LineSource(path: path)
-                while let line = source.next() {
-                    if line.isEmpty { continue }
-                    try consulted.add(line: line.string, origin: "\(source.name) line \(source.lineNumber)")
-                }
+        var consulted = PartialFile.Reader(config: config)
+        for path in mapPartials {
+            let source = try LineSource(path: path)
+            while let line = source.next() {
+                if line.isEmpty { continue }
+                try consulted.add(line: line.string, origin: "\(source.name) line \(source.lineNumber)")
             }
-            var maps = consulted.partial.reading
-            maps.add(records.partial.reading)
-            exported = Self.export(evidence: evidence, leadHits: maps.leadHits, attributor: attributor, sources: stage.sources, paths: stage.paths)
+        }
+        var maps = consulted.partial.reading
+        maps.add(records.partial.reading)
+        var exported = CRMEvidenceRecords()
+        var reachable = Set<UInt64>()
+        if crm != nil, let evidence, let attributor {
+            reachable = Self.reachableVisitors(evidence: evidence, leadHits: maps.leadHits)
+            exported = Self.export(evidence: evidence, visitors: reachable, attributor: attributor, sources: stage.sources, paths: stage.paths)
         }
         // The map side's records that came in the streams, and this partition's visits.
         var p = records.partial
@@ -116,19 +118,28 @@ extension IngestJob {
                                   lateEvents: sessionizer.lateEvents)
         if p.visits.goalNames.isEmpty { p.visits.goalNames = names }
         p.visits.crmEvidence = exported
+        // Non-converting journeys end with the whole run's last hit (every map's); visitors a
+        // CRM row may reach wait for the merge, which joins the rows.
+        p.visits.journeys = journeys(periodEnd: maps.lastTime, holdBack: reachable)
         return PartialFile.render(p, stage: "reduce", partition: partition)
+    }
+
+    /// Every visitor a CRM row may reach: by a lead id's goal hit (`leadHits`, from every map),
+    /// by visitor id, or by address.
+    static func reachableVisitors(evidence: CRMEvidence, leadHits: [String: CRMEvidence.GoalHit]) -> Set<UInt64> {
+        var visitors = Set(leadHits.values.map(\.visitor)).union(evidence.wantedVisitorKeys).union(evidence.sessionlessHits.keys)
+        for (_, v) in evidence.visitorsOfClient { visitors.formUnion(v) }
+        return visitors
     }
 
     /// The evidence of this partition that CRM rows may join: visitors seen from the rows'
     /// addresses, sessionless goal hits, and the touchpoints of every visitor a row may reach —
     /// by a lead id's goal hit (`leadHits`, from every map), by visitor id, or by address.
-    static func export(evidence: CRMEvidence, leadHits: [String: CRMEvidence.GoalHit], attributor: Attributor,
+    static func export(evidence: CRMEvidence, visitors: Set<UInt64>, attributor: Attributor,
                        sources: TrafficSources, paths: [String]) -> CRMEvidenceRecords {
         var e = CRMEvidenceRecords()
         e.visitorsOfClient = evidence.visitorsOfClient
         e.sessionlessHits = evidence.sessionlessHits
-        var visitors = Set(leadHits.values.map(\.visitor)).union(evidence.wantedVisitorKeys).union(evidence.sessionlessHits.keys)
-        for (_, v) in evidence.visitorsOfClient { visitors.formUnion(v) }
         for v in visitors {
             var list: [CRMEvidenceRecords.ExportedTouchpoint] = []
             attributor.forEachTouchpoint(of: v) { t in

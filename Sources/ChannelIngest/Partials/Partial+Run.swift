@@ -144,7 +144,33 @@ extension IngestJob {
                                   goalHitsWithoutSession: sessionizer.goalHitsWithoutSession + (ga4?.goalHitsWithoutSession ?? 0),
                                   lateEvents: sessionizer.lateEvents)
         p.visits.crmOutcome = crmOutcome
+        p.visits.journeys = journeys(periodEnd: stats.lastTime)
         return p
+    }
+
+    /// The journeys of this run's book so far (none without one); visitors in `holdBack` pending.
+    func journeys(periodEnd: Int64?, holdBack: Set<UInt64> = []) -> Journeys {
+        guard let journeyBook else { return Journeys() }
+        let stage = self.stage!
+        return journeyBook.journeys(attributor: attributor, periodEnd: periodEnd, holdBack: holdBack, goalNames: aggregates.goalNames,
+                                    source: { stage.sources.all[Int($0)] },
+                                    page: { $0 >= 0 && Int($0) < stage.paths.count ? stage.paths[Int($0)] : "" })
+    }
+
+    /// The data-driven models' credits of `journeys` into the tables (`DataDrivenAttribution`),
+    /// once every journey is known; `paths.csv` is written from them too.
+    func creditJourneys(_ journeys: Journeys) {
+        guard options.statePath == nil, !options.goals.isEmpty || !options.crm.files.isEmpty else { return }
+        let a = aggregates!
+        var pageIDs = Dictionary(pagePaths.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        let sources = a.sources
+        DataDrivenAttribution.credit(journeys, into: a, sourceID: { sources.intern(source: $0.source, medium: $0.medium, campaign: $0.campaign) },
+                                     pageID: { path in
+                                         if let id = pageIDs[path] { return id }
+                                         pagePaths.append(path)
+                                         pageIDs[path] = Int32(pagePaths.count - 1)
+                                         return Int32(pagePaths.count - 1)
+                                     })
     }
 
     /// Takes a merged partial's figures as this run's: the tables, `summary.json` and the
@@ -152,6 +178,7 @@ extension IngestJob {
     func adopt(_ p: Partial, sources: TrafficSources? = nil, zone: ReportTimeZone? = nil) {
         let merged = TrafficAggregates(sources: sources ?? stage.sources, zone: zone ?? aggregates.zone)
         merged.model = options.model
+        merged.pathTransform = options.pathTransform
         pagePaths = p.visits.fill(merged)
         countedAggregates = aggregates
         aggregates = merged

@@ -101,6 +101,8 @@ public struct Partial {
         public var goalCredits: [RowGoal: TrafficAggregates.Credited] = [:]
         public var leads: [Row: TrafficAggregates.LeadTotals] = [:]
         public var pseudoDays: [PseudoDay: TrafficAggregates.Credited] = [:]
+        /// The journeys of these visitors (`paths.csv`, the data-driven models).
+        public var journeys = Journeys()
 
         public struct Landing: Hashable {
             public var channel: Channel
@@ -136,6 +138,7 @@ public struct Partial {
             for (k, c) in o.goalCredits { goalCredits[k, default: .init()].add(c) }
             for (k, l) in o.leads { leads[k, default: .init()].absorb(l) }
             for (k, c) in o.pseudoDays { pseudoDays[k, default: .init()].add(c) }
+            journeys.add(o.journeys)
         }
     }
 

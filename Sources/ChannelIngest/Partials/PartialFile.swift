@@ -70,6 +70,13 @@ public enum PartialFile {
                         "days_to_customer": l.daysToCustomer.map { [$0.days, $0.weight] }])
         }
         for (k, c) in v.pseudoDays { out.append(credited(c, ["t": "pseudo_day", "day": k.day, "row": k.row.name])) }
+        for (k, t) in v.journeys.converting {
+            out.append(["t": "journey", "path": k.path.text(counts: true), "goal": k.goal, "day": k.day, "conversions": t.conversions,
+                        "value": "\(t.value.units)",
+                        "touches": k.touches.map { [$0.source.source, $0.source.medium, $0.source.campaign, $0.page] as [Any] }])
+        }
+        for (path, n) in v.journeys.nonConverting { out.append(["t": "path", "path": path.text(counts: true), "journeys": n]) }
+        for (visitor, path) in v.journeys.pending { out.append(["t": "pending_path", "visitor": hex(visitor), "path": path.text(counts: true)]) }
         let e = v.crmEvidence
         for (client, visitors) in e.visitorsOfClient {
             out.append(["t": "client_visitors", "client": hex(client), "visitors": visitors.sorted().map(hex)])
@@ -166,6 +173,10 @@ public enum PartialFile {
                 guard let r = Partial.Row(name: try str(k)) else { throw Problem(message: "a \(t) record naming no row") }
                 return r
             }
+            func path(_ k: String) throws -> JourneyPath {
+                guard let p = JourneyPath(text: try str(k)) else { throw Problem(message: "a \(t) record whose path names no channels") }
+                return p
+            }
             func counts() throws -> TrafficAggregates.Counts {
                 var c = TrafficAggregates.Counts()
                 c.sessions = try int("sessions")
@@ -258,6 +269,17 @@ public enum PartialFile {
                     page: try str("page"), pageviews: Int32(clamping: try int("pageviews")), requests: Int32(clamping: try int("requests")),
                     assets: Int32(clamping: try int("assets")))
                 one.visits.crmEvidence.touchpoints[v] = [t]
+            case "journey":
+                guard let list = d["touches"] as? [[String]], list.allSatisfy({ $0.count == 4 }) else {
+                    throw Problem(message: "a journey record without its touches (source, medium, campaign, page)")
+                }
+                let k = Journeys.Converting(path: try path("path"), goal: try str("goal"), day: try int64("day"),
+                                            touches: list.map { Journeys.Touch(source: .init(source: $0[0], medium: $0[1], campaign: $0[2]), page: $0[3]) })
+                one.visits.journeys.converting[k] = Journeys.Tally(conversions: try int("conversions"), value: try exact("value"))
+            case "path": one.visits.journeys.nonConverting[try path("path")] = try int("journeys")
+            case "pending_path":
+                guard let v = UInt64(try str("visitor"), radix: 16) else { throw Problem(message: "a pending_path record without a hex visitor") }
+                one.visits.journeys.pending[v] = try path("path")
             case "crm_outcome":
                 var o = CRMJoin.Outcome()
                 o.rows = try int("rows")

@@ -21,6 +21,8 @@ public final class IngestJob {
     public internal(set) var report: StateReport.Result?
     var progressLine: ProgressLine?
     var attributor: Attributor?
+    /// The journeys of the conversions the attributor credits (none in nightly runs).
+    var journeyBook: JourneyBook?
     var evidence: CRMEvidence?
     /// Sessions of GA4 exports, which carry their own session ids.
     var ga4: GA4Sessions?
@@ -74,7 +76,9 @@ public final class IngestJob {
         collectStats(sessionizer: sessionizer, referrers: referrers, endOfRunWarnings: false)
         // The tables are written from the run's partial, through the merge a distributed run's
         // partials go through (`Partial`): one way from counts to tables.
-        adopt(partial(referrers: referrers, sessionizer: sessionizer))
+        let p = partial(referrers: referrers, sessionizer: sessionizer)
+        adopt(p)
+        creditJourneys(p.visits.journeys)
         stats.seconds = Date().timeIntervalSince(started)
     }
 
@@ -91,6 +95,7 @@ public final class IngestJob {
         stage.visitorIDField = options.visitorIDField
         let aggregates = TrafficAggregates(sources: sources, zone: zone)
         aggregates.model = options.model
+        aggregates.pathTransform = options.pathTransform
         aggregates.goalNames = options.goals.map(\.name)
         self.aggregates = aggregates
         if !options.crm.files.isEmpty { try readCRM(zone: zone) }
@@ -108,6 +113,16 @@ public final class IngestJob {
                 : (times.compactMap { $0 }.min() ?? .max) - attributor.lookback - options.crm.joinWindow
         }
         self.attributor = attributor
+        journeyBook = nil
+        if let attributor, recorder == nil {
+            var days = zone
+            let book = JourneyBook(transform: options.pathTransform, maxChannels: options.maxPathChannels,
+                                   channel: { sources.channel($0) }, day: { days.day(of: $0) })
+            attributor.onJourney = { v, w, t, g, x, _ in book.record(visitor: v, window: w, time: t, goal: g, value: x) }
+            journeyBook = book
+        } else if let attributor, let recorder {
+            attributor.onJourney = { recorder.journey(visitor: $0, window: $1, time: $2, goal: $3, value: $4, standby: $5) }
+        }
         let evidence = self.evidence
         if let recorder {
             let keepEvidence = evidence != nil

@@ -30,6 +30,9 @@ public struct IngestOptions: Sendable {
     /// The attribution model of the main tables.
     public var model: AttributionModel = .lastNonDirect
     public var lookbackDays = 90
+    /// `paths.csv`'s path transform and longest path (`--path-transform`, `--max-path-channels`).
+    public var pathTransform: PathTransform = .exposure
+    public var maxPathChannels = PathTransform.defaultMaxChannels
     /// Source-list entries added from the config, by list.
     public var extraSources: [SourceCategory: [String]] = [:]
     /// Bot patterns added from the config, by family.
@@ -76,6 +79,8 @@ public struct IngestOptions: Sendable {
         extraBots = c.bots
         goals = c.goals
         lookbackDays = c.lookbackDays
+        pathTransform = PathTransform(rawValue: c.pathTransform) ?? .exposure
+        maxPathChannels = c.maxPathChannels
         aiChannel = c.aiChannel
         model = AttributionModel(rawValue: c.model) ?? .lastNonDirect
         configOrigin = origin
@@ -110,6 +115,8 @@ public struct IngestOptions: Sendable {
         c.goals = goals
         c.model = model.rawValue
         c.lookbackDays = lookbackDays
+        c.pathTransform = pathTransform.rawValue
+        c.maxPathChannels = maxPathChannels
         c.aiChannel = aiChannel
         c.crm = crm
         c.visitorIDField = visitorIDField?.description

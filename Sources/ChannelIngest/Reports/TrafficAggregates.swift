@@ -229,10 +229,15 @@ public final class TrafficAggregates {
 
     /// The model whose credits fill the main tables (`--model`).
     public var model: AttributionModel = .lastNonDirect
+    /// The journeys' paths (`paths.csv`), once the data-driven models have credited them; nil
+    /// when the run had no journeys to make (no goals nor CRM export, or a nightly report).
+    public internal(set) var journeyRows: [PathRow]?
+    /// How `paths.csv` writes repeats (`--path-transform`).
+    public var pathTransform: PathTransform = .exposure
     /// Goals in table order: the configured log goals, then goals only CRM rows name.
     public var goalNames: [String] = []
 
-    private let sources: TrafficSources
+    let sources: TrafficSources
     private(set) var zone: ReportTimeZone
     /// Source id → its (channel, source, medium) row, worked out once.
     private var sourceKeys: [Int32: SourceKey] = [:]

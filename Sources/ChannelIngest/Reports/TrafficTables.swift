@@ -160,13 +160,19 @@ public struct TrafficTables {
         }
     }
 
+    /// The models the run has credits of: the data-driven ones need the journeys, which a
+    /// nightly report does not have.
+    public var models: [AttributionModel] {
+        aggregates.journeyRows != nil ? AttributionModel.allCases : AttributionModel.ruleBased
+    }
+
     /// Every attribution model side by side: conversions and value credited to each channel.
     public var attribution: CSVTable {
         cache.table("attribution") {
             var t = CSVTable(columns: ["channel", "model", "conversions", "value"])
             guard !goalNames.isEmpty else { return t }
             for (name, _, row) in rowOrder() {
-                for model in AttributionModel.allCases {
+                for model in models {
                     let c: TrafficAggregates.Credited
                     switch row {
                     case .channel(let ch): c = aggregates.credited(ch, model: model)
@@ -242,6 +248,21 @@ public struct TrafficTables {
         }
     }
 
+    /// The journeys by path (`Journeys`): converting ones (a conversion and the channels of
+    /// its lookback window) and non-converting ones (a visitor who never converted), most
+    /// journeys first. Empty when the run had nothing to convert (no goals, no CRM export).
+    public var journeyPaths: CSVTable {
+        cache.table("paths") {
+            var t = CSVTable(columns: ["path", "conversions", "non_conversions", "value", "journeys"])
+            let counts = aggregates.pathTransform.writesCounts
+            for r in aggregates.journeyRows ?? [] {
+                t.append([.text(r.path.text(counts: counts)), .int(r.conversions), .int(r.nonConversions),
+                          .number(r.value.value, decimals: 2), .int(r.journeys)])
+            }
+            return t
+        }
+    }
+
     /// Bot hits by family, and referrer spam as its own row; shares are of all parsed hits.
     public var bots: CSVTable {
         cache.table("bots") {
@@ -260,7 +281,7 @@ public struct TrafficTables {
     public var all: [(String, CSVTable)] {
         var tables = [("traffic.csv", traffic), ("sources.csv", sources), ("landing_pages.csv", landingPages),
                       ("daily.csv", daily), ("conversions.csv", conversions), ("attribution.csv", attribution),
-                      ("lead_quality.csv", leadQuality), ("bots.csv", bots)]
+                      ("lead_quality.csv", leadQuality), ("bots.csv", bots), ("paths.csv", journeyPaths)]
         if costs != nil { tables.append(("roi.csv", roi)) }
         return tables
     }

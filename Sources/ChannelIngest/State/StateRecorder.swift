@@ -39,10 +39,10 @@ final class StateRecorder {
             let page = try dims.statePage(s.landingPage, db)
             let visitor = Int64(bitPattern: s.visitor)
             try db.cachedStatement(sql: """
-                INSERT INTO sessions(day, visitor, channel, source_medium, duration, source, page, pageviews, bounce, engaged)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sessions(day, visitor, channel, source_medium, duration, source, page, pageviews, bounce, engaged, start)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [zone.day(of: s.start), visitor, groups.channel, groups.sourceMedium, s.duration, source, page,
-                                         s.pageviews, s.isBounce, s.isEngaged])
+                                         s.pageviews, s.isBounce, s.isEngaged, s.start])
             try db.cachedStatement(sql: """
                 INSERT INTO touchpoints(visitor, start, "end", source, page, pageviews, requests, assets, client, run)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -59,6 +59,20 @@ final class StateRecorder {
                 """).execute(arguments: [zone.day(of: c.conversionTime), c.model.rawValue, goalNames[c.goal],
                                          try dims.stateSource(c.touchpoint.source, db), try dims.statePage(c.touchpoint.landingPage, db),
                                          c.share, c.value, Int64(bitPattern: c.lead), Int64(bitPattern: c.standby)])
+        }
+    }
+
+    /// A log conversion's journey: its window's sessions, oldest first (`Attributor.onJourney`).
+    func journey(visitor: UInt64, window: [Attributor.Touchpoint], time: Int64, goal: Int, value: Double, standby: UInt64) {
+        guard !window.isEmpty else { return }
+        guarded {
+            var touches = ""
+            for (i, t) in window.enumerated() {
+                if i > 0 { touches += "," }
+                touches += "\(try dims.stateSource(t.source, db)):\(try dims.statePage(t.landingPage, db))"
+            }
+            try db.cachedStatement(sql: "INSERT INTO journeys(day, visitor, goal, value, standby, touches) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [zone.day(of: time), Int64(bitPattern: visitor), goalNames[goal], value, Int64(bitPattern: standby), touches])
         }
     }
 

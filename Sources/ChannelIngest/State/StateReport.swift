@@ -43,8 +43,25 @@ public struct StateReport {
         try countSessions(into: aggregates, db)
         try countCredits(into: aggregates, goalIndex: goalIndex, db)
         let hasLeads = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leads")! > 0
-        let outcome = hasLeads ? try countLeads(into: aggregates, goalIndex: goalIndex, db) : nil
-        return Result(aggregates: aggregates, paths: paths(), stats: try stats(aggregates, db), outcome: outcome, hasLeads: hasLeads)
+        var journeys = StateJourneys(report: self)
+        try journeys.addLogConversions(aggregates: aggregates, db)
+        let outcome = hasLeads ? try countLeads(into: aggregates, goalIndex: goalIndex, journeys: &journeys, db) : nil
+        var pagePaths = paths()
+        if !goalNames.isEmpty {
+            try journeys.addNonConverting(db)
+            aggregates.pathTransform = settings.journeyTransform
+            var pageIDs = Dictionary(pagePaths.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+            let sources = self.sources
+            DataDrivenAttribution.credit(journeys.journeys, into: aggregates,
+                                         sourceID: { sources.intern(source: $0.source, medium: $0.medium, campaign: $0.campaign) },
+                                         pageID: { path in
+                                             if let id = pageIDs[path] { return id }
+                                             pagePaths.append(path)
+                                             pageIDs[path] = Int32(pagePaths.count - 1)
+                                             return Int32(pagePaths.count - 1)
+                                         })
+        }
+        return Result(aggregates: aggregates, paths: pagePaths, stats: try stats(aggregates, db), outcome: outcome, hasLeads: hasLeads)
     }
 
     private func channel(_ name: String) -> Channel { Channel(name: name) ?? .unassigned }
@@ -118,7 +135,7 @@ public struct StateReport {
     }
 
     /// Leads converting in the range, with the credits worked out when they settled (or now).
-    private func countLeads(into a: TrafficAggregates, goalIndex: [String: Int], _ db: Database) throws -> CRMJoin.Outcome {
+    private func countLeads(into a: TrafficAggregates, goalIndex: [String: Int], journeys: inout StateJourneys, _ db: Database) throws -> CRMJoin.Outcome {
         var outcome = CRMJoin.Outcome()
         let crm = settings.crm
         // Another lead of the same visitor within 24 h makes both suspicious, whatever the range.
@@ -164,10 +181,11 @@ public struct StateReport {
         let customerKeys = Set(firstCustomer.values.map(\.key))
         try db.forEachRow("""
             SELECT l.key, l.time AS row_time, l.goal, l.typed, l.value, l.status, l.customer_time, j.strategy, j.time AS join_time,
-                j.row, j.suspicious, j.first_touch, j.assets_seen
+                j.row, j.suspicious, j.first_touch, j.assets_seen, j.visitor
             FROM leads l JOIN lead_joins j ON j.key = l.key ORDER BY l.file, l.line, l.key
             """) { r in
             let key: String = r["key"]
+            var visitor: Int64?
             let row: Int = r["row"]
             let rowTime: Int64? = r["row_time"]
             let joinTime: Int64? = r["join_time"]
@@ -198,20 +216,25 @@ public struct StateReport {
             let facts = TrafficAggregates.LeadFacts(status: status, suspicious: suspicious, value: value,
                                                     customerTime: max(customerTime ?? rowTime ?? j, j),
                                                     isLead: isLead, countsCustomer: customerKeys.contains(key))
+            if let v: Int64 = r["visitor"] { visitor = v }
             if row == TrafficAggregates.Pseudo.noSession.stateRow {
+                if let visitor { journeys.addLead(visitor: visitor, day: day!, goal: goalName, value: value, window: [], aggregates: a) }
                 outcome.withoutSession += 1
                 a.credit(.noSession, goal: goal, count: 1, value: value, day: day)
                 a.creditLead(facts, share: 1, channel: nil, row: .noSession, firstTouch: r["first_touch"])
                 return
             }
+            var window: [(source: Int32, page: Int32)] = []
             for c in try Row.fetchAll(db.cachedStatement(sql: "SELECT model, source, page, share, first_touch FROM lead_credits WHERE key = ? ORDER BY rowid"),
                                       arguments: [key]) {
                 guard let m = AttributionModel(rawValue: c[0]) else { continue }
                 let share: Double = c[3]
                 let source = try dims.runSource(c[1], db)
                 a.credit(model: m, goal: goal, source: source, page: try dims.runPage(c[2], db), day: day!, share, share * value)
-                if m == model { a.creditLead(facts, share: share, channel: a.channel(of: source), firstTouch: c[4]) }
+                if m == model.leadModel { a.creditLead(facts, share: share, channel: a.channel(of: source), firstTouch: c[4]) }
+                if m == .linear { window.append((source, try dims.runPage(c[2], db))) }
             }
+            if let visitor { journeys.addLead(visitor: visitor, day: day!, goal: goalName, value: value, window: window, aggregates: a) }
         }
         return outcome
     }

@@ -22,6 +22,13 @@ struct StateSettings: Codable, Equatable {
     var leadTypes: [String]?
     /// `--ai-channel` of the last run (nil in a state made before it existed: off).
     var aiChannel: Bool?
+    /// `path_transform` and `max_path_channels` of the last run (nil before they existed:
+    /// the defaults): the report's `paths.csv` and data-driven models read them.
+    var pathTransform: String?
+    var maxPathChannels: Int?
+
+    var journeyTransform: PathTransform { pathTransform.flatMap(PathTransform.init(rawValue:)) ?? .exposure }
+    var journeyMaxChannels: Int { maxPathChannels ?? PathTransform.defaultMaxChannels }
 
     init(options: IngestOptions) {
         timezone = options.timezone
@@ -32,6 +39,8 @@ struct StateSettings: Codable, Equatable {
         joinWindow = options.crm.joinWindow
         leadTypes = options.crm.leadTypes
         aiChannel = options.aiChannel
+        pathTransform = options.pathTransform.rawValue
+        maxPathChannels = options.maxPathChannels
     }
 
     /// The CRM settings the tables are made with (lead types).

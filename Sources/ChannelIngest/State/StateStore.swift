@@ -150,6 +150,18 @@ public final class StateStore {
         m.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE leads ADD COLUMN typed INTEGER NOT NULL DEFAULT 0")
         }
+        // Journeys (paths.csv, the markov and shapley models): each session's start, for the
+        // non-converting journeys of any range, and each log conversion's window, in order, as
+        // `source:page` state ids. A state made before has no journeys for its earlier days.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE sessions ADD COLUMN start INTEGER;
+                CREATE INDEX sessions_start ON sessions(start);
+                CREATE TABLE journeys(day INTEGER NOT NULL, visitor INTEGER NOT NULL, goal TEXT NOT NULL, value REAL NOT NULL,
+                    standby INTEGER NOT NULL DEFAULT 0, touches TEXT NOT NULL);
+                CREATE INDEX journeys_day ON journeys(day);
+                """)
+        }
         return m
     }
 

@@ -112,7 +112,7 @@ public struct CRMJoin {
                                                     isLead: isLead[i], countsCustomer: firstCustomerRow[j.visitor] == i)
             let attributed = attributor.attribute(visitor: j.visitor, at: j.time, goal: goal, value: value) { c in
                 aggregates.credit(c)
-                if c.model == aggregates.model {
+                if c.model == aggregates.model.leadModel {
                     aggregates.creditLead(facts, share: c.share, channel: aggregates.channel(of: c.touchpoint.source), firstTouch: c.firstTouch)
                 }
             }

@@ -267,7 +267,7 @@ struct ReportPageBuilder {
         let top = verdict.rows.filter { $0.isChannel && ($0.conversions ?? 0) > 0 }
             .sorted { ($0.conversions ?? 0) > ($1.conversions ?? 0) }.prefix(HTMLReport.modelChannels).map(\.name)
         guard !top.isEmpty else { return nil }
-        let models = AttributionModel.allCases.map(\.rawValue)
+        let models = tables.models.map(\.rawValue)
         var credit = [String: [String: Double]]()
         for r in attribution {
             guard let ch = r.text("channel"), let m = r.text("model") else { continue }
