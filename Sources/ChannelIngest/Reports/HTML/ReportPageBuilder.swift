@@ -283,9 +283,30 @@ struct ReportPageBuilder {
         let legend = models.enumerated().map { Figure.LegendItem(style: "s\($0)", text: $1) }
         let f = BarChart().figure(items, summary: "Conversions credited by each attribution model for " + top.joined(separator: ", "),
                                   tickFormat: { HumanNumbers.count($0) }, legend: legend)
-        return SectionView(id: "models", title: "The same conversions under each attribution model",
-                           intro: "Who gets the credit when a visitor came several times: the last non-direct visit (the tables' default), the last, the first, all equally (linear), 40/20/40 (position) or the recent ones more (time-decay). A channel that gains under first-touch starts journeys; one that gains under last-touch closes them.",
-                           charts: [ChartView(id: "models", caption: "Conversions by model, top channels", figure: f)], single: true)
+        var intro = "Who gets the credit when a visitor came several times: the last non-direct visit (the tables' default), the last, the first, all equally (linear), 40/20/40 (position) or the recent ones more (time-decay). A channel that gains under first-touch starts journeys; one that gains under last-touch closes them."
+        if models.contains(AttributionModel.markov.rawValue) {
+            intro += " The data-driven models learn from every journey, converting or not: markov credits a channel by how many conversions would be lost without it; shapley by how much it raises the conversion rate of the journeys it is on. Where they give a channel more than the rule models, it helps journeys convert more than its place in them shows."
+        }
+        var section = SectionView(id: "models", title: "The same conversions under each attribution model", intro: intro,
+                                  charts: [ChartView(id: "models", caption: "Conversions by model, top channels", figure: f)], single: true)
+        if let journeys = journeyTable() { section.tables = [journeys] }
+        return section
+    }
+
+    /// The most frequent journeys (`paths.csv`): how often each converts.
+    private func journeyTable() -> TableView? {
+        let all = TableIndex.rows(of: tables.journeyPaths)
+        guard !all.isEmpty else { return nil }
+        let rows = all.prefix(HTMLReport.tableRows).map { r -> (kind: String, name: String, values: [String]) in
+            let journeys = Double(r.int("journeys") ?? 0), conversions = Double(r.int("conversions") ?? 0)
+            return (kind: "row", name: r.text("path") ?? "", values: [HumanNumbers.count(journeys), HumanNumbers.count(conversions),
+                                                                      HumanNumbers.percent(journeys > 0 ? conversions / journeys : 0),
+                                                                      HumanNumbers.money(r.number("value") ?? 0)])
+        }
+        return TableView(id: "journeys", title: "Top journeys (\(tables.aggregates.pathTransform.rawValue) paths)", first: ("Journey", "path"), firstClass: "path",
+                         columns: [("Journeys", "journeys", true), ("Conversions", "conversions", true), ("Conv. rate", "conversion_rate", true),
+                                   ("Value", "value", true)],
+                         rows: rows, note: Self.capNote(shown: rows.count, of: all.count, file: "paths.csv"))
     }
 
     // MARK: tables
