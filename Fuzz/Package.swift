@@ -3,7 +3,7 @@
 // of the main package (they have no main of their own: libFuzzer brings it).
 import PackageDescription
 
-let targets = ["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", "url", "crm", "config", "lists", "partials"]
+let targets = ["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", "url", "crm", "config", "lists", "partials", "paths"]
 
 let package = Package(
     name: "IngestFuzz",

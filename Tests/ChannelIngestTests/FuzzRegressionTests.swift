@@ -36,7 +36,8 @@ final class FuzzRegressionTests: XCTestCase {
         try replay("config") { FuzzEntry.config($0) }
         try replay("lists") { FuzzEntry.lists($0) }
         try replay("partials") { FuzzEntry.partials($0) }
-        XCTAssertGreaterThanOrEqual(["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", "url", "crm", "config", "lists", "partials"]
+        try replay("paths") { FuzzEntry.paths($0) }
+        XCTAssertGreaterThanOrEqual(["ncsa", "log_format", "w3c", "alb", "json_lines", "ga4", "gzip", "url", "crm", "config", "lists", "partials", "paths"]
             .reduce(0) { $0 + inputs($1).count }, 25)
     }
 }

@@ -4,6 +4,11 @@ import Foundation
 /// columns from elsewhere (a warehouse query, fractribution's path summary), so attribution can
 /// be rerun from the journeys alone.
 public enum PathsFile {
+    /// Counts above this are refused (their sums must not overflow).
+    static let maxCount = 1 << 48
+    /// Distinct channels a path may have (`--max-path-channels` allows at most 16 too).
+    static let maxChannels = 16
+
     /// The rows of the CSV text `bytes`; `name` is for errors. Needs the columns `path`,
     /// `conversions` and `non_conversions`; `value` is 0 when absent; `journeys` is not read
     /// (it is their sum).
@@ -30,8 +35,13 @@ public enum PathsFile {
                 problem = "\(name) line \(r.line): the path names no channels (channel names as in traffic.csv, joined by \" > \")"
                 return
             }
-            guard let c = field("conversions").flatMap({ Int($0) }), c >= 0, let n = field("non_conversions").flatMap({ Int($0) }), n >= 0 else {
-                problem = "\(name) line \(r.line): conversions and non_conversions must be whole numbers, 0 or more"
+            guard let c = field("conversions").flatMap({ Int($0) }), (0...Self.maxCount).contains(c),
+                  let n = field("non_conversions").flatMap({ Int($0) }), (0...Self.maxCount).contains(n) else {
+                problem = "\(name) line \(r.line): conversions and non_conversions must be whole numbers from 0 to \(Self.maxCount)"
+                return
+            }
+            guard path.channelSet.nonzeroBitCount <= Self.maxChannels else {
+                problem = "\(name) line \(r.line): a path of more than \(Self.maxChannels) channels (Shapley values take 2^n subsets)"
                 return
             }
             var value = 0.0

@@ -187,6 +187,19 @@ public enum FuzzEntry {
         _ = reader.partial.runStats(reorderWindow: 600, siteHosts: [])
     }
 
+    /// A paths.csv read back as `ingest attribute` reads it, and every model over it: the
+    /// data-driven credits add up to the conversions.
+    public static func paths(_ data: UnsafeRawBufferPointer) {
+        guard let rows = try? PathsFile.rows(Array(data), name: "fuzz") else { return }
+        let total = rows.reduce(0) { $0 + $1.conversions }
+        let credits = DataDrivenAttribution.channelCredits(rows)
+        for (_, byChannel) in credits where total > 0 {
+            let sum = byChannel.values.reduce(0.0) { $0 + $1.conversions }
+            precondition(abs(sum - Double(total)) <= 1e-6 * Double(total) || sum == 0, "credits sum to the conversions")
+        }
+        _ = PathAttribution.table(rows).render()
+    }
+
     /// A CRM export (CSV or JSON lines) and a costs file, read as the run reads them.
     public static func crm(_ data: UnsafeRawBufferPointer) {
         let bytes = Array(data)
