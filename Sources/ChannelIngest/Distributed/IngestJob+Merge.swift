@@ -44,9 +44,8 @@ extension IngestJob {
             joinCRM(imported, evidence: merged, classifiers: classifiers, zone: zone)
             // The rows' journeys, and the visitors they left non-converting.
             if let book = journeyBook {
-                let sources = classifiers.sources, paths = pagePaths
-                journeys.add(book.journeys(attributor: nil, periodEnd: nil, goalNames: aggregates.goalNames, source: { sources.all[Int($0)] },
-                                           page: { $0 >= 0 && Int($0) < paths.count ? paths[Int($0)] : "" }))
+                journeys.add(book.journeys(attributor: nil, periodEnd: nil, goalNames: aggregates.goalNames,
+                                           sources: classifiers.sources.all, pages: pagePaths))
             }
             journeys.settlePending(converted: journeyBook?.converted ?? [])
         }

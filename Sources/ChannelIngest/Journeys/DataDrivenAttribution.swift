@@ -37,41 +37,51 @@ public enum DataDrivenAttribution {
         var onConversions = [Int](repeating: 0, count: Channel.allCases.count)
         var onValue = [ExactSum](repeating: ExactSum(), count: Channel.allCases.count)
         for (k, t) in journeys.converting {
-            for c in Set(k.path.channels) {
-                onConversions[c.rawValue] += t.conversions
-                onValue[c.rawValue].add(t.value)
+            var left = k.path.channelSet
+            while left != 0 {
+                let c = left.trailingZeroBitCount
+                left &= left - 1
+                onConversions[c] += t.conversions
+                onValue[c].add(t.value)
             }
         }
-        // In a fixed order, so the same journeys give the same ids (and bits) every time.
-        let ordered = journeys.converting.sorted { a, b in
-            a.key.path != b.key.path ? a.key.path < b.key.path
-                : a.key.day != b.key.day ? a.key.day < b.key.day
-                : a.key.goal != b.key.goal ? a.key.goal < b.key.goal
-                : a.key.touches.lexicographicallyPrecedes(b.key.touches) { ($0.source.source, $0.source.medium, $0.source.campaign, $0.page) < ($1.source.source, $1.source.medium, $1.source.campaign, $1.page) }
-        }
-        for (k, t) in ordered {
+        // Each journey source and page once as `a`'s ids (credits are exact sums: their order
+        // does not matter, nor does the order ids are given in).
+        let sourceIDs = journeys.sources.map(sourceID)
+        let channels = sourceIDs.map { a.channel(of: $0) }
+        var pageIDs = [Int32?](repeating: nil, count: journeys.pages.count)
+        var sessions: [Int] = []
+        for (k, t) in journeys.converting {
             let goal = a.goalNames.firstIndex(of: k.goal) ?? 0
-            let touches = k.touches.map { (source: sourceID($0.source), page: pageID($0.page)) }
-            let channelOf = touches.map { a.channel(of: $0.source) }
             let conversions = Double(t.conversions), value = t.value.value
-            let pathChannels = Set(k.path.channels)
-            let shares = shapley.shares(of: k.path.channelSet)
-            for c in Channel.allCases where pathChannels.contains(c) {
-                let sessions = channelOf.indices.filter { channelOf[$0] == c }
+            let set = k.path.channelSet
+            let shares = shapley.shares(of: set)
+            var left = set
+            while left != 0 {
+                let bit = left.trailingZeroBitCount
+                left &= left - 1
+                let c = Channel(rawValue: bit)!
+                sessions.removeAll(keepingCapacity: true)
+                for (i, x) in k.touches.enumerated() where channels[Int(x.source)] == c { sessions.append(i) }
                 guard !sessions.isEmpty else { continue }
-                var credits: [(AttributionModel, Double, Double)] = []
-                if let total = markov.conversions[c], onConversions[c.rawValue] > 0 {
-                    let n = total * conversions / Double(onConversions[c.rawValue])
-                    let totalValue = markov.value[c] ?? 0, on = onValue[c.rawValue].value
-                    credits.append((.markov, n, on != 0 ? totalValue * value / on : totalValue * conversions / Double(onConversions[c.rawValue])))
-                }
-                if let share = shares[c] { credits.append((.shapley, share * conversions, share * value)) }
                 let m = Double(sessions.count)
-                for (model, n, v) in credits where n != 0 || v != 0 {
+                func spread(_ model: AttributionModel, _ n: Double, _ v: Double) {
+                    guard n != 0 || v != 0 else { return }
                     for i in sessions {
-                        a.credit(model: model, goal: goal, source: touches[i].source, page: touches[i].page, day: k.day, n / m, v / m)
+                        let x = k.touches[i]
+                        var page: Int32 = -1
+                        if x.page >= 0 {
+                            page = pageIDs[Int(x.page)] ?? pageID(journeys.pages[Int(x.page)])
+                            pageIDs[Int(x.page)] = page
+                        }
+                        a.credit(model: model, goal: goal, source: sourceIDs[Int(x.source)], page: page, day: k.day, n / m, v / m)
                     }
                 }
+                if let total = markov.conversions[c], onConversions[c.rawValue] > 0 {
+                    let on = Double(onConversions[c.rawValue]), onV = onValue[c.rawValue].value, totalValue = markov.value[c] ?? 0
+                    spread(.markov, total * conversions / on, onV != 0 ? totalValue * value / onV : totalValue * conversions / on)
+                }
+                if let share = shares[c] { spread(.shapley, share * conversions, share * value) }
             }
         }
         a.journeyRows = rows

@@ -2,8 +2,8 @@
 /// conversion with its lookback window, and which visitors converted at all; at the end, the
 /// non-converting journeys from the touchpoints the attributor still holds.
 ///
-/// Ids of sources and pages are the run's own; `journeys(…)` turns them into names, as a
-/// partial holds them.
+/// Sources and pages are the run's own ids; `journeys(…)` hands them over with the run's
+/// tables of them, which a partial writes as names.
 public final class JourneyBook {
     public let transform: PathTransform
     public let maxChannels: Int
@@ -15,11 +15,8 @@ public final class JourneyBook {
         var path: JourneyPath
         var goal: Int
         var day: Int64
-        var touches: [Touch]
-    }
-    private struct Touch: Hashable {
-        var source: Int32
-        var page: Int32
+        /// The run's source and page ids.
+        var touches: [Journeys.Touch]
     }
     private var converting: [Key: Journeys.Tally] = [:]
     private var scratch: [Channel] = []
@@ -39,20 +36,20 @@ public final class JourneyBook {
         scratch.removeAll(keepingCapacity: true)
         for t in window { scratch.append(channel(t.source)) }
         let key = Key(path: transform.path(scratch, maxChannels: maxChannels), goal: goal, day: day(time),
-                      touches: window.map { Touch(source: $0.source, page: $0.landingPage) })
+                      touches: window.map { Journeys.Touch(source: $0.source, page: $0.landingPage) })
         converting[key, default: Journeys.Tally()].add(Journeys.Tally(conversions: 1, value: ExactSum(value)))
     }
 
-    /// The journeys so far, by name. Visitors of `attributor` without a conversion get their
-    /// non-converting journey: the sessions that started in the lookback window before
-    /// `periodEnd`; those in `holdBack` (a CRM row may still join them) are left pending.
+    /// The journeys so far; their touches index `sources` and `pages` (the run's ids). Visitors
+    /// of `attributor` without a conversion get their non-converting journey: the sessions that
+    /// started in the lookback window before `periodEnd`; those in `holdBack` (a CRM row may
+    /// still join them) are left pending.
     public func journeys(attributor: Attributor?, periodEnd: Int64?, holdBack: Set<UInt64> = [], goalNames: [String],
-                         source: (Int32) -> TrafficSources.Source, page: (Int32) -> String) -> Journeys {
-        var j = Journeys()
+                         sources: [TrafficSources.Source], pages: [String]) -> Journeys {
+        var j = Journeys(sources: sources, pages: pages)
         for (k, t) in converting {
-            let c = Journeys.Converting(path: k.path, goal: k.goal < goalNames.count ? goalNames[k.goal] : "",
-                                        day: k.day, touches: k.touches.map { Journeys.Touch(source: source($0.source), page: page($0.page)) })
-            j.converting[c, default: Journeys.Tally()].add(t)
+            j.add(converting: Journeys.Converting(path: k.path, goal: k.goal < goalNames.count ? goalNames[k.goal] : "", day: k.day,
+                                                  touches: k.touches), t)
         }
         guard let attributor, let periodEnd else { return j }
         let from = periodEnd - attributor.lookback

@@ -153,8 +153,7 @@ extension IngestJob {
         guard let journeyBook else { return Journeys() }
         let stage = self.stage!
         return journeyBook.journeys(attributor: attributor, periodEnd: periodEnd, holdBack: holdBack, goalNames: aggregates.goalNames,
-                                    source: { stage.sources.all[Int($0)] },
-                                    page: { $0 >= 0 && Int($0) < stage.paths.count ? stage.paths[Int($0)] : "" })
+                                    sources: stage.sources.all, pages: stage.paths)
     }
 
     /// The data-driven models' credits of `journeys` into the tables (`DataDrivenAttribution`),

@@ -73,7 +73,10 @@ public enum PartialFile {
         for (k, t) in v.journeys.converting {
             out.append(["t": "journey", "path": k.path.text(counts: true), "goal": k.goal, "day": k.day, "conversions": t.conversions,
                         "value": "\(t.value.units)",
-                        "touches": k.touches.map { [$0.source.source, $0.source.medium, $0.source.campaign, $0.page] as [Any] }])
+                        "touches": k.touches.map { t -> [Any] in
+                            let s = v.journeys.source(of: t)
+                            return [s.source, s.medium, s.campaign, v.journeys.page(of: t)]
+                        }])
         }
         for (path, n) in v.journeys.nonConverting { out.append(["t": "path", "path": path.text(counts: true), "journeys": n]) }
         for (visitor, path) in v.journeys.pending { out.append(["t": "pending_path", "visitor": hex(visitor), "path": path.text(counts: true)]) }
@@ -273,9 +276,9 @@ public enum PartialFile {
                 guard let list = d["touches"] as? [[String]], list.allSatisfy({ $0.count == 4 }) else {
                     throw Problem(message: "a journey record without its touches (source, medium, campaign, page)")
                 }
-                let k = Journeys.Converting(path: try path("path"), goal: try str("goal"), day: try int64("day"),
-                                            touches: list.map { Journeys.Touch(source: .init(source: $0[0], medium: $0[1], campaign: $0[2]), page: $0[3]) })
-                one.visits.journeys.converting[k] = Journeys.Tally(conversions: try int("conversions"), value: try exact("value"))
+                let touches = list.map { one.visits.journeys.touch(source: .init(source: $0[0], medium: $0[1], campaign: $0[2]), page: $0[3]) }
+                let k = Journeys.Converting(path: try path("path"), goal: try str("goal"), day: try int64("day"), touches: touches)
+                one.visits.journeys.add(converting: k, Journeys.Tally(conversions: try int("conversions"), value: try exact("value")))
             case "path": one.visits.journeys.nonConverting[try path("path")] = try int("journeys")
             case "pending_path":
                 guard let v = UInt64(try str("visitor"), radix: 16) else { throw Problem(message: "a pending_path record without a hex visitor") }

@@ -32,13 +32,13 @@ struct StateJourneys {
                 guard parts.count == 2, let s = Int64(parts[0]), let p = Int64(parts[1]) else { continue }
                 let source = try report.dims.runSource(s, db), page = try report.dims.runPage(p, db)
                 let all = paths()
-                touches.append(Journeys.Touch(source: report.sources.all[Int(source)], page: page >= 0 && Int(page) < all.count ? all[Int(page)] : ""))
+                touches.append(journeys.touch(source: report.sources.all[Int(source)], page: page >= 0 && Int(page) < all.count ? all[Int(page)] : ""))
                 channels.append(a.channel(of: source))
             }
             converted.insert(UInt64(bitPattern: r[1]))
             guard !channels.isEmpty else { return }
             let k = Journeys.Converting(path: path(channels), goal: r[2], day: r[0], touches: touches)
-            journeys.converting[k, default: Journeys.Tally()].add(Journeys.Tally(conversions: 1, value: ExactSum(r[3] as Double)))
+            journeys.add(converting: k, Journeys.Tally(conversions: 1, value: ExactSum(r[3] as Double)))
         }
     }
 
@@ -48,9 +48,9 @@ struct StateJourneys {
         converted.insert(UInt64(bitPattern: visitor))
         guard !window.isEmpty else { return }
         let all = report.paths()
-        let touches = window.map { Journeys.Touch(source: report.sources.all[Int($0.source)], page: $0.page >= 0 && Int($0.page) < all.count ? all[Int($0.page)] : "") }
+        let touches = window.map { journeys.touch(source: report.sources.all[Int($0.source)], page: $0.page >= 0 && Int($0.page) < all.count ? all[Int($0.page)] : "") }
         let k = Journeys.Converting(path: path(window.map { a.channel(of: $0.source) }), goal: goal, day: day, touches: touches)
-        journeys.converting[k, default: Journeys.Tally()].add(Journeys.Tally(conversions: 1, value: ExactSum(value)))
+        journeys.add(converting: k, Journeys.Tally(conversions: 1, value: ExactSum(value)))
     }
 
     /// The visitors without a conversion in the range: their sessions that started in the
