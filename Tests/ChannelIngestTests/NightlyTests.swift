@@ -526,6 +526,12 @@ final class NightlyCRMTests: XCTestCase {
         XCTAssertEqual(search.conversions, 1)
         XCTAssertEqual(search.value, 120)
         XCTAssertEqual(second.report?.aggregates.leads(.organicSearch).customers, 1)
+        // One journey too: the row's, not the superseded hit's beside it (and 10.9.9.9's, who
+        // never converted).
+        let rows = try XCTUnwrap(second.report?.aggregates.journeyRows)
+        XCTAssertEqual(rows, [PathRow(path: JourneyPath(channels: [.direct]), conversions: 0, nonConversions: 1),
+                              PathRow(path: JourneyPath(channels: [.organicSearch]), conversions: 1, nonConversions: 0, value: 120)])
+        XCTAssertEqual(second.report?.aggregates.credited(.organicSearch, model: .markov).conversions, 1)
     }
 
     /// The same session reloads the thank-you page without the lead id: in a run that knows

@@ -63,7 +63,7 @@ public final class Attributor {
     public var history: ((_ visitor: UInt64, _ from: Int64) -> [Touchpoint])?
     /// Told of every conversion with its window, oldest first (empty: no session of the
     /// visitor in it): the journeys of `paths.csv` and the data-driven models (`JourneyBook`).
-    public var onJourney: ((_ visitor: UInt64, _ window: [Touchpoint], _ time: Int64, _ goal: Int, _ value: Double, _ standby: UInt64) -> Void)?
+    public var onJourney: ((_ visitor: UInt64, _ window: [Touchpoint], _ time: Int64, _ goal: Int, _ value: Double, _ lead: UInt64, _ standby: UInt64) -> Void)?
     private let goalValues: [Double]
     private let isDirect: (Int32) -> Bool
     private let credit: (Credit) -> Void
@@ -102,7 +102,7 @@ public final class Attributor {
                                       assets: Int32(clamping: s.assets)))
         previous.append(latestOf.updateValue(index, forKey: s.visitor) ?? -1)
         for c in s.conversions {
-            attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.value ?? (c.goal < goalValues.count ? goalValues[c.goal] : 0), standby: c.standby) {
+            attribute(visitor: s.visitor, at: c.time, goal: c.goal, value: c.value ?? (c.goal < goalValues.count ? goalValues[c.goal] : 0), lead: c.lead, standby: c.standby) {
                 var credit = $0
                 credit.lead = c.lead
                 credit.standby = c.standby
@@ -125,7 +125,7 @@ public final class Attributor {
     /// Shares a conversion of `goal` worth `value` at `time` among the visitor's sessions that
     /// started in the lookback window before it, under every model. False when there is none.
     @discardableResult
-    public func attribute(visitor: UInt64, at time: Int64, goal: Int, value: Double, standby: UInt64 = 0, credit: (Credit) -> Void) -> Bool {
+    public func attribute(visitor: UInt64, at time: Int64, goal: Int, value: Double, lead: UInt64 = 0, standby: UInt64 = 0, credit: (Credit) -> Void) -> Bool {
         window.removeAll(keepingCapacity: true)
         var reachedCutoff = false
         forEachTouchpoint(of: visitor) { t in
@@ -137,11 +137,11 @@ public final class Attributor {
             for t in history(visitor, time - lookback) where t.start <= time { window.append(t) }
         }
         guard !window.isEmpty else {
-            onJourney?(visitor, window, time, goal, value, standby)
+            onJourney?(visitor, window, time, goal, value, lead, standby)
             return false
         }
         window.reverse()
-        onJourney?(visitor, window, time, goal, value, standby)
+        onJourney?(visitor, window, time, goal, value, lead, standby)
         candidates.removeAll(keepingCapacity: true)
         for t in window { candidates.append(AttributionModel.Candidate(start: t.start, isDirect: isDirect(t.source))) }
         for model in AttributionModel.ruleBased {

@@ -80,7 +80,7 @@ extension IngestJob {
         var days = zone
         let book = JourneyBook(transform: options.pathTransform, maxChannels: options.maxPathChannels,
                                channel: { sources.channel($0) }, day: { days.day(of: $0) })
-        attributor.onJourney = { v, w, t, g, x, _ in book.record(visitor: v, window: w, time: t, goal: g, value: x) }
+        attributor.onJourney = { v, w, t, g, x, _, _ in book.record(visitor: v, window: w, time: t, goal: g, value: x) }
         self.evidence = evidence
         self.attributor = attributor
         journeyBook = book

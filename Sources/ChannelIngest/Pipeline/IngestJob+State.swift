@@ -157,7 +157,7 @@ extension StateReport {
         let attributor = goalNames.isEmpty ? nil : Attributor(lookbackDays: settings.lookbackDays, goalValues: goalValues,
                                                                isDirect: { sources.channel($0) == .direct }, credit: { recorder.credit($0) })
         attributor?.history = { recorder.touchpoints(of: $0, from: $1) }
-        attributor?.onJourney = { recorder.journey(visitor: $0, window: $1, time: $2, goal: $3, value: $4, standby: $5) }
+        attributor?.onJourney = { recorder.journey(visitor: $0, window: $1, time: $2, goal: $3, value: $4, lead: $5, standby: $6) }
         let keepEvidence = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leads")! > 0
         let sessionizer = Sessionizer(timeout: settings.sessionTimeout, sink: { s in
             recorder.session(s)

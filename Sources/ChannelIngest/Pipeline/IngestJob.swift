@@ -118,10 +118,10 @@ public final class IngestJob {
             var days = zone
             let book = JourneyBook(transform: options.pathTransform, maxChannels: options.maxPathChannels,
                                    channel: { sources.channel($0) }, day: { days.day(of: $0) })
-            attributor.onJourney = { v, w, t, g, x, _ in book.record(visitor: v, window: w, time: t, goal: g, value: x) }
+            attributor.onJourney = { v, w, t, g, x, _, _ in book.record(visitor: v, window: w, time: t, goal: g, value: x) }
             journeyBook = book
         } else if let attributor, let recorder {
-            attributor.onJourney = { recorder.journey(visitor: $0, window: $1, time: $2, goal: $3, value: $4, standby: $5) }
+            attributor.onJourney = { recorder.journey(visitor: $0, window: $1, time: $2, goal: $3, value: $4, lead: $5, standby: $6) }
         }
         let evidence = self.evidence
         if let recorder {

@@ -180,6 +180,8 @@ extension StateLeads {
                 (SELECT 1 FROM leads l WHERE l.lead_hash = credits.lead AND l.goal = credits.goal);
             UPDATE credits SET standby = 0 WHERE standby != 0 AND EXISTS
                 (SELECT 1 FROM leads l WHERE l.lead_hash = credits.standby AND l.goal = credits.goal);
+            DELETE FROM journeys WHERE lead != 0 AND EXISTS
+                (SELECT 1 FROM leads l WHERE l.lead_hash = journeys.lead AND l.goal = journeys.goal);
             UPDATE journeys SET standby = 0 WHERE standby != 0 AND EXISTS
                 (SELECT 1 FROM leads l WHERE l.lead_hash = journeys.standby AND l.goal = journeys.goal);
             """)

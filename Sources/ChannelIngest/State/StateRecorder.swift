@@ -63,7 +63,7 @@ final class StateRecorder {
     }
 
     /// A log conversion's journey: its window's sessions, oldest first (`Attributor.onJourney`).
-    func journey(visitor: UInt64, window: [Attributor.Touchpoint], time: Int64, goal: Int, value: Double, standby: UInt64) {
+    func journey(visitor: UInt64, window: [Attributor.Touchpoint], time: Int64, goal: Int, value: Double, lead: UInt64, standby: UInt64) {
         guard !window.isEmpty else { return }
         guarded {
             var touches = ""
@@ -71,8 +71,9 @@ final class StateRecorder {
                 if i > 0 { touches += "," }
                 touches += "\(try dims.stateSource(t.source, db)):\(try dims.statePage(t.landingPage, db))"
             }
-            try db.cachedStatement(sql: "INSERT INTO journeys(day, visitor, goal, value, standby, touches) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [zone.day(of: time), Int64(bitPattern: visitor), goalNames[goal], value, Int64(bitPattern: standby), touches])
+            try db.cachedStatement(sql: "INSERT INTO journeys(day, visitor, goal, value, lead, standby, touches) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [zone.day(of: time), Int64(bitPattern: visitor), goalNames[goal], value, Int64(bitPattern: lead),
+                                     Int64(bitPattern: standby), touches])
         }
     }
 

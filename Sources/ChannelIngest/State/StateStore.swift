@@ -158,7 +158,7 @@ public final class StateStore {
                 ALTER TABLE sessions ADD COLUMN start INTEGER;
                 CREATE INDEX sessions_start ON sessions(start);
                 CREATE TABLE journeys(day INTEGER NOT NULL, visitor INTEGER NOT NULL, goal TEXT NOT NULL, value REAL NOT NULL,
-                    standby INTEGER NOT NULL DEFAULT 0, touches TEXT NOT NULL);
+                    lead INTEGER NOT NULL DEFAULT 0, standby INTEGER NOT NULL DEFAULT 0, touches TEXT NOT NULL);
                 CREATE INDEX journeys_day ON journeys(day);
                 """)
         }
